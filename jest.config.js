@@ -1,0 +1,15 @@
+/** Tests run TypeScript through swc (no type-check; `npm test` runs tsc first). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)sx?$': ['@swc/jest', {
+      jsc: { parser: { syntax: 'typescript', tsx: true }, target: 'es2022' },
+      module: { type: 'commonjs' },
+    }],
+  },
+  // node-pg-migrate 9 and its loader are ESM-only; jest on Node 20 loads CommonJS, so swc converts them.
+  transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs|balanced-match|brace-expansion|yargs|yargs-parser|cliui|y18n|escalade|get-caller-file|string-width|strip-ansi|ansi-regex|emoji-regex|wrap-ansi|ansi-styles|jiti)/)'],
+  testTimeout: 30000,
+};

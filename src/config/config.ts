@@ -1,0 +1,145 @@
+/**
+ * The service's whole configuration, parsed once from the environment (shared/API.md § Operations).
+ * A bad value stops start-up with one line naming the variable and what it expects.
+ */
+import { z } from 'zod';
+import type { TimerPolicy } from '../incidents/timerPolicy';
+import { defaultTimerPolicy } from '../incidents/timerPolicy';
+
+const minutes = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !Number.isFinite(value) || value <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive number of minutes, got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const integer = (fallback: number, min: number, max: number, unit: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!/^\s*\d+\s*$/.test(raw) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be ${unit} from ${min} to ${max}, got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((raw) => (raw === undefined || raw.trim() === '' ? undefined : raw.trim()));
+
+const environmentSchema = z.object({
+  NODE_ENV: optionalText,
+  PORT: integer(3000, 0, 65535, 'a port number'),
+  HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// URL',
+  }),
+  VPS_INCIDENT_DATA_DIR: optionalText.transform((v) => v ?? './data'),
+  EVENT_STORE: optionalText.pipe(z.enum(['postgres', 'eventstoredb'], { message: 'must be postgres or eventstoredb' }).optional()).transform((v) => v ?? 'postgres'),
+  EVENTSTORE_CONNECTION_STRING: optionalText.refine((v) => v === undefined || /^(esdb|kurrentdb)(\+discover)?:\/\//.test(v), {
+    message: 'must be an esdb:// connection string',
+  }),
+  VPS_INCIDENT_SWEEP_INTERVAL_SECONDS: integer(30, 0, 86_400, 'a whole number of seconds'),
+  VPS_INCIDENT_ACK_MINUTES_CRITICAL: minutes(defaultTimerPolicy.critical.ackMinutes),
+  VPS_INCIDENT_ACK_MINUTES_HIGH: minutes(defaultTimerPolicy.high.ackMinutes),
+  VPS_INCIDENT_ACK_MINUTES_MEDIUM: minutes(defaultTimerPolicy.medium.ackMinutes),
+  VPS_INCIDENT_ESCALATE_EVERY_MINUTES_CRITICAL: minutes(defaultTimerPolicy.critical.escalateEveryMinutes),
+  VPS_INCIDENT_ESCALATE_EVERY_MINUTES_HIGH: minutes(defaultTimerPolicy.high.escalateEveryMinutes),
+  VPS_INCIDENT_ESCALATE_EVERY_MINUTES_MEDIUM: minutes(defaultTimerPolicy.medium.escalateEveryMinutes),
+  VPS_INCIDENT_ESCALATE_TOKEN: optionalText,
+  VPS_INCIDENT_JWT_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  VPS_INCIDENT_JWKS_URL: optionalText.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: 'must be an http(s) URL',
+  }),
+  VPS_INCIDENT_STEP_ALLOW_HOSTS: optionalText,
+  VPS_INCIDENT_WEBHOOKS: optionalText,
+  LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }).optional()),
+});
+
+export type Config = Readonly<{
+  production: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  eventStore: 'postgres' | 'eventstoredb';
+  eventStoreConnectionString: string | undefined;
+  sweepIntervalSeconds: number;
+  timerPolicy: TimerPolicy;
+  escalateToken: string | undefined;
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  stepAllowHosts: string | undefined;
+  webhooks: Readonly<Record<string, string>>;
+  logLevel: string;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError whose message is one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`);
+    throw new ConfigError(lines.join('\n'));
+  }
+  const e = parsed.data;
+  if (e.EVENT_STORE === 'eventstoredb' && e.EVENTSTORE_CONNECTION_STRING === undefined) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING must be set when EVENT_STORE=eventstoredb');
+  }
+  const production = e.NODE_ENV === 'production';
+  if (production && e.VPS_INCIDENT_JWT_SECRET === undefined && e.VPS_INCIDENT_JWKS_URL === undefined) {
+    throw new ConfigError('VPS_INCIDENT_JWT_SECRET (or VPS_INCIDENT_JWKS_URL) must be set when NODE_ENV=production');
+  }
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.VPS_INCIDENT_DATA_DIR,
+    eventStore: e.EVENT_STORE,
+    eventStoreConnectionString: e.EVENTSTORE_CONNECTION_STRING,
+    sweepIntervalSeconds: e.VPS_INCIDENT_SWEEP_INTERVAL_SECONDS,
+    timerPolicy: {
+      critical: { ackMinutes: e.VPS_INCIDENT_ACK_MINUTES_CRITICAL, escalateEveryMinutes: e.VPS_INCIDENT_ESCALATE_EVERY_MINUTES_CRITICAL },
+      high: { ackMinutes: e.VPS_INCIDENT_ACK_MINUTES_HIGH, escalateEveryMinutes: e.VPS_INCIDENT_ESCALATE_EVERY_MINUTES_HIGH },
+      medium: { ackMinutes: e.VPS_INCIDENT_ACK_MINUTES_MEDIUM, escalateEveryMinutes: e.VPS_INCIDENT_ESCALATE_EVERY_MINUTES_MEDIUM },
+    },
+    escalateToken: e.VPS_INCIDENT_ESCALATE_TOKEN,
+    jwtSecret: e.VPS_INCIDENT_JWT_SECRET,
+    jwksUrl: e.VPS_INCIDENT_JWKS_URL,
+    stepAllowHosts: e.VPS_INCIDENT_STEP_ALLOW_HOSTS,
+    webhooks: parseWebhooks(e.VPS_INCIDENT_WEBHOOKS),
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}
+
+function parseWebhooks(raw: string | undefined): Record<string, string> {
+  if (raw === undefined) return {};
+  const schema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i), z.url({ protocol: /^https?$/ }));
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('VPS_INCIDENT_WEBHOOKS must be a JSON object of name -> http(s) URL');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new ConfigError('VPS_INCIDENT_WEBHOOKS must be a JSON object of name -> http(s) URL');
+  return parsed.data;
+}

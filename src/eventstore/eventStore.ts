@@ -1,0 +1,102 @@
+/**
+ * The event store port. Every adapter (Postgres, embedded PGlite, EventStoreDB) honours the same
+ * contract, proven by test/eventstore/eventStore.contract.int.test.ts.
+ */
+
+/** Who caused an event: a person from a verified token, or the system itself. */
+export type Actor =
+  | Readonly<{ userId: string; email: string | null; role: string }>
+  | Readonly<{ system: string }>;
+
+export type EventMetadata = Readonly<{
+  actor: Actor;
+  requestId: string | null;
+  correlationId: string | null;
+  causationId: string | null;
+  schemaVersion: number;
+  /** Set when the command carried an Idempotency-Key: the key and a hash of the request body. */
+  idempotencyKey?: string;
+  requestHash?: string;
+}>;
+
+export type NewEvent = Readonly<{
+  /** Chosen by the writer, so a retried append is recognised and stored once. */
+  eventId: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+}>;
+
+export type RecordedEvent = Readonly<{
+  eventId: string;
+  streamId: string;
+  type: string;
+  /** 0-based position of the event within its stream. */
+  revision: number;
+  /** The store's global ordinal for the event, as a decimal string (for people and auditors). */
+  globalPosition: string;
+  /** Opaque cursor: pass it back to readAll to continue after this event. */
+  position: string;
+  recordedAt: Date;
+  data: unknown;
+  metadata: EventMetadata;
+}>;
+
+/** The revision the writer believes the stream is at: 'no_stream' before the first event. */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export type AppendResult = Readonly<{
+  /** Revision of the last event now in the stream. */
+  nextRevision: number;
+  /** readAll cursor of the last appended event. */
+  position: string;
+}>;
+
+export type ReadStreamOptions = Readonly<{ fromRevision?: number; toRevision?: number }>;
+
+/** The cursor that reads from the very first event. */
+export const START: string = '';
+
+export interface EventStore {
+  /** Events of one stream, oldest first; [] when the stream does not exist. Bounds are inclusive. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Appends atomically, or throws WrongExpectedRevision and appends nothing. Appending events
+   * whose ids are already stored in this stream at the same places is acknowledged as a success.
+   */
+  appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: Readonly<{ expectedRevision: ExpectedRevision }>,
+  ): Promise<AppendResult>;
+  /**
+   * Up to `limit` events of every `incident-` stream after `after`, in commit order. Never returns an
+   * event while an earlier-ordered event may still be committed (so a reader can't skip it).
+   */
+  readAll(after: string, limit: number): Promise<RecordedEvent[]>;
+  /** Called (in-process) soon after any append this process or another one commits. Returns an unsubscribe. */
+  onAppend(listener: () => void): () => void;
+  /** Resolves when the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevision extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's revision found by the store; -1 when the stream does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, found ${actual}`);
+    this.name = 'WrongExpectedRevision';
+  }
+}
+
+/** The store could not be reached or failed; the HTTP layer answers 503. */
+export class StoreUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailable';
+  }
+}

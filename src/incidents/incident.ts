@@ -1,0 +1,72 @@
+/**
+ * An incident as folded from its stream: a union on `state`. Timers are set only while open.
+ * The fields mirror the Incident resource of the HTTP contract (shared/API.md).
+ */
+import type { ActionItem, PostmortemStatus, Severity, StepResult } from './incident.events';
+
+export type Postmortem = Readonly<{
+  status: PostmortemStatus;
+  summary: string | null;
+  impact: string | null;
+  rootCause: string | null;
+  actionItems: readonly ActionItem[];
+}>;
+
+type IncidentFields = Readonly<{
+  id: string;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  hostId: string | null;
+  workflowId: string | null;
+  assigneeUserId: string | null;
+  assigneeEmail: string | null;
+  escalationCount: number;
+  postmortem: Postmortem;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  /** Stream revision of the last folded event: 0 after creation, +1 per event. */
+  version: number;
+  /** The latest run of each workflow step, by step key. */
+  lastStepRuns: Readonly<Record<string, StepResult>>;
+}>;
+
+type Running = Readonly<{ ackDueAt: string; nextEscalationAt: string }>;
+type Stopped = Readonly<{ ackDueAt: null; nextEscalationAt: null }>;
+
+export type NotOpened = Readonly<{ state: 'none' }>;
+export type OpenIncident = IncidentFields & Running & Readonly<{ state: 'open' }>;
+export type AcknowledgedIncident = IncidentFields & Stopped & Readonly<{ state: 'acknowledged' }>;
+export type ResolvedIncident = IncidentFields & Stopped & Readonly<{ state: 'resolved' }>;
+export type ClosedIncident = IncidentFields & Stopped & Readonly<{ state: 'closed' }>;
+
+export type Incident = OpenIncident | AcknowledgedIncident | ResolvedIncident | ClosedIncident;
+export type IncidentState = NotOpened | Incident;
+export type LifecycleState = Incident['state'];
+export const lifecycleStates: readonly LifecycleState[] = ['open', 'acknowledged', 'resolved', 'closed'];
+
+export const initialState: IncidentState = { state: 'none' };
+
+export const emptyPostmortem: Postmortem = {
+  status: 'not_started',
+  summary: null,
+  impact: null,
+  rootCause: null,
+  actionItems: [],
+};
+
+/** The Incident resource of the HTTP contract. */
+export type IncidentResource = Omit<Incident, 'lastStepRuns'>;
+
+export function toResource(incident: Incident): IncidentResource {
+  const { lastStepRuns: _lastStepRuns, ...resource } = incident;
+  return resource;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

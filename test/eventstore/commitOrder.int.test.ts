@@ -1,0 +1,52 @@
+/**
+ * A reader of the Postgres store never moves past an event whose transaction is still open: otherwise a
+ * transaction that took an earlier position but committed later would be skipped by projectors forever.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { START, type EventStore } from '../../src/eventstore/eventStore';
+import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
+import { openPostgresTestDatabase, postgresAvailable, type TestDatabase } from '../support/databases';
+
+const describePostgres = postgresAvailable ? describe : describe.skip;
+if (!postgresAvailable) console.log('commit-order tests skipped: DATABASE_URL is not set');
+
+describePostgres('reading all events in commit order on Postgres', () => {
+  let database: TestDatabase;
+  let store: EventStore;
+  beforeAll(async () => {
+    database = await openPostgresTestDatabase();
+    store = new PostgresEventStore(database);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.close();
+  });
+
+  it('does not return an event committed after an earlier, still open transaction until that one commits', async () => {
+    // Given transaction A has appended an event and is still open
+    const transactionA = new Client({ connectionString: database.url });
+    await transactionA.connect();
+    const streamA = `incident-${randomUUID()}`;
+    await transactionA.query('BEGIN');
+    await transactionA.query(`INSERT INTO streams (stream_id, revision) VALUES ($1, 0)`, [streamA]);
+    await transactionA.query(
+      `INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES ($1, 0, $2, 'A', '{}', '{}')`,
+      [streamA, randomUUID()],
+    );
+    // And transaction B appends and commits after it
+    const streamB = `incident-${randomUUID()}`;
+    await store.appendToStream(streamB, [{ eventId: randomUUID(), type: 'B', data: {}, metadata: { actor: { system: 't' }, requestId: null, correlationId: null, causationId: null, schemaVersion: 1 } }], { expectedRevision: 'no_stream' });
+
+    // When a reader reads everything, Then B is held back behind the open A
+    const whileOpen = await store.readAll(START, 100);
+    expect(whileOpen.map((e) => e.streamId)).not.toContain(streamB);
+    expect(whileOpen.map((e) => e.streamId)).not.toContain(streamA);
+
+    // When A commits, Then both are returned, A first (it took the earlier transaction id)
+    await transactionA.query('COMMIT');
+    await transactionA.end();
+    const afterCommit = await store.readAll(START, 100);
+    expect(afterCommit.map((e) => e.streamId)).toEqual([streamA, streamB]);
+  });
+});
