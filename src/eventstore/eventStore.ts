@@ -14,6 +14,8 @@ export type EventMetadata = Readonly<{
   correlationId: string | null;
   causationId: string | null;
   schemaVersion: number;
+  /** When the command was decided (the business time shown on the timeline). */
+  occurredAt?: string;
   /** Set when the command carried an Idempotency-Key: the key and a hash of the request body. */
   idempotencyKey?: string;
   requestHash?: string;

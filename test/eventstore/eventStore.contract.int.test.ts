@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { START, WrongExpectedRevision, type EventStore, type NewEvent } from '../../src/eventstore/eventStore';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
+import { createEventStoreDbEventStore } from '../../src/eventstore/eventStoreDb';
 import { databaseTargets, type TestDatabase } from '../support/databases';
 
 type StoreTarget = Readonly<{ name: string; open: () => Promise<{ store: EventStore; close: () => Promise<void> }> }>;
@@ -23,7 +24,6 @@ if (esdb !== undefined) {
   storeTargets.push({
     name: 'eventstoredb',
     open: async () => {
-      const { createEventStoreDbEventStore } = await import('../../src/eventstore/eventStoreDb');
       const store = createEventStoreDbEventStore(esdb);
       return { store, close: () => store.close() };
     },
