@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { TimerPolicy } from '../incidents/timerPolicy';
 import { defaultTimerPolicy } from '../incidents/timerPolicy';
+import { InvalidStepConfig, parseAllowHosts, parseWebhooks } from '../workflow';
 
 const minutes = (fallback: number) =>
   z
@@ -83,7 +84,7 @@ export type Config = Readonly<{
   escalateToken: string | undefined;
   jwtSecret: string | undefined;
   jwksUrl: string | undefined;
-  stepAllowHosts: string | undefined;
+  stepAllowHosts: readonly string[];
   webhooks: Readonly<Record<string, string>>;
   logLevel: string;
 }>;
@@ -124,22 +125,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     escalateToken: e.VPS_INCIDENT_ESCALATE_TOKEN,
     jwtSecret: e.VPS_INCIDENT_JWT_SECRET,
     jwksUrl: e.VPS_INCIDENT_JWKS_URL,
-    stepAllowHosts: e.VPS_INCIDENT_STEP_ALLOW_HOSTS,
-    webhooks: parseWebhooks(e.VPS_INCIDENT_WEBHOOKS),
+    stepAllowHosts: stepSetting(() => parseAllowHosts(e.VPS_INCIDENT_STEP_ALLOW_HOSTS)),
+    webhooks: stepSetting(() => parseWebhooks(e.VPS_INCIDENT_WEBHOOKS)),
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }
 
-function parseWebhooks(raw: string | undefined): Record<string, string> {
-  if (raw === undefined) return {};
-  const schema = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i), z.url({ protocol: /^https?$/ }));
-  let json: unknown;
+/** The workflow capability owns the formats of its variables; a bad one stops start-up like any other. */
+function stepSetting<T>(parse: () => T): T {
   try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('VPS_INCIDENT_WEBHOOKS must be a JSON object of name -> http(s) URL');
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidStepConfig) throw new ConfigError(error.message);
+    throw error;
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ConfigError('VPS_INCIDENT_WEBHOOKS must be a JSON object of name -> http(s) URL');
-  return parsed.data;
 }
