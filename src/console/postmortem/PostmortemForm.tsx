@@ -1,0 +1,140 @@
+import { useEffect, useState } from 'preact/hooks';
+import { postmortemStatuses, type ActionItem, type Incident, type PostmortemStatus } from '../api/types';
+import { allowedStatesText, isAllowed } from '../incidents/allowedActions';
+import type { SendCommand } from '../incidents/IncidentDetailPanel';
+import { describedBy, Field, fieldMessage } from '../ui/Field';
+import { humanize } from '../ui/format';
+import { ProblemMessage } from '../ui/ProblemMessage';
+import { useAction } from '../ui/useAction';
+import { newUuid } from '../ui/uuid';
+
+type Draft = { status: PostmortemStatus; summary: string; impact: string; rootCause: string; actionItems: ActionItem[] };
+
+function draftOf(incident: Incident): Draft {
+  const { postmortem } = incident;
+  return {
+    status: postmortem.status,
+    summary: postmortem.summary ?? '',
+    impact: postmortem.impact ?? '',
+    rootCause: postmortem.rootCause ?? '',
+    actionItems: postmortem.actionItems.map((item) => ({ ...item })),
+  };
+}
+
+const blankToNull = (value: string): string | null => (value.trim() === '' ? null : value);
+
+type Props = { incident: Incident; send: SendCommand; reload(): void };
+
+/**
+ * While the form is untouched it follows the incident as polling brings it in. Once edited it keeps the
+ * version it was based on, and saves with that as If-Match: a change by someone else in between is
+ * refused (412) and offered as a reload rather than silently overwritten.
+ */
+export function PostmortemForm({ incident, send, reload }: Props) {
+  const [draft, setDraft] = useState<Draft>(() => draftOf(incident));
+  const [baseVersion, setBaseVersion] = useState(incident.version);
+  const [dirty, setDirty] = useState(false);
+  const action = useAction();
+  const error = action.error;
+  const allowed = isAllowed('postmortem', incident.state);
+
+  useEffect(() => {
+    if (dirty) return;
+    setDraft(draftOf(incident));
+    setBaseVersion(incident.version);
+  }, [incident, dirty]);
+
+  const edit = (change: Partial<Draft>) => {
+    setDraft((current) => ({ ...current, ...change }));
+    setDirty(true);
+  };
+  const editItem = (index: number, change: Partial<ActionItem>) =>
+    edit({ actionItems: draft.actionItems.map((item, i) => (i === index ? { ...item, ...change } : item)) });
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const body = {
+      action: 'postmortem',
+      status: draft.status,
+      summary: blankToNull(draft.summary),
+      impact: blankToNull(draft.impact),
+      rootCause: blankToNull(draft.rootCause),
+      actionItems: draft.actionItems.map((item) => ({ ...item, owner: item.owner === null ? null : blankToNull(item.owner) })),
+    };
+    const result = await action.run(() => send(body, baseVersion));
+    if (result === undefined) return;
+    setDirty(false);
+  };
+
+  const discardAndReload = () => {
+    action.clear();
+    setDirty(false);
+    reload();
+  };
+
+  return (
+    <section class="subpanel" aria-labelledby="postmortem-heading">
+      <h3 id="postmortem-heading">Postmortem</h3>
+      {!allowed && <p class="hint">Editable {allowedStatesText('postmortem')}.</p>}
+      <form onSubmit={save} noValidate aria-labelledby="postmortem-heading">
+        <fieldset disabled={!allowed || action.busy}>
+          <legend class="visually-hidden">Postmortem fields</legend>
+          <Field id="postmortem-status" label="Postmortem status" error={error} path="status">
+            <select {...describedBy('postmortem-status', error, 'status')} value={draft.status}
+              onChange={(event) => edit({ status: event.currentTarget.value as PostmortemStatus })}>
+              {postmortemStatuses.map((status) => <option key={status} value={status}>{humanize(status)}</option>)}
+            </select>
+          </Field>
+          <Field id="postmortem-summary" label="Summary" error={error} path="summary">
+            <textarea {...describedBy('postmortem-summary', error, 'summary')} rows={2} value={draft.summary}
+              onInput={(event) => edit({ summary: event.currentTarget.value })} />
+          </Field>
+          <Field id="postmortem-impact" label="Impact" error={error} path="impact">
+            <textarea {...describedBy('postmortem-impact', error, 'impact')} rows={2} value={draft.impact}
+              onInput={(event) => edit({ impact: event.currentTarget.value })} />
+          </Field>
+          <Field id="postmortem-root-cause" label="Root cause" error={error} path="rootCause">
+            <textarea {...describedBy('postmortem-root-cause', error, 'rootCause')} rows={2} value={draft.rootCause}
+              onInput={(event) => edit({ rootCause: event.currentTarget.value })} />
+          </Field>
+
+          <fieldset class="action-items">
+            <legend>Action items</legend>
+            {draft.actionItems.length === 0 && <p class="hint">No action items yet.</p>}
+            <ul>
+              {draft.actionItems.map((item, index) => (
+                <li key={item.id} class="action-item">
+                  <div class="field grow">
+                    <label for={`item-${item.id}-text`}>Action item {index + 1}</label>
+                    <input id={`item-${item.id}-text`} value={item.text} onInput={(event) => editItem(index, { text: event.currentTarget.value })} />
+                  </div>
+                  <div class="field">
+                    <label for={`item-${item.id}-owner`}>Owner of item {index + 1}</label>
+                    <input id={`item-${item.id}-owner`} value={item.owner ?? ''} onInput={(event) => editItem(index, { owner: event.currentTarget.value })} />
+                  </div>
+                  <div class="field checkbox">
+                    <input id={`item-${item.id}-done`} type="checkbox" checked={item.done}
+                      onChange={(event) => editItem(index, { done: event.currentTarget.checked })} />
+                    <label for={`item-${item.id}-done`}>Done</label>
+                  </div>
+                  <button type="button" aria-label={`Remove action item ${index + 1}`}
+                    onClick={() => edit({ actionItems: draft.actionItems.filter((_, i) => i !== index) })}>Remove</button>
+                </li>
+              ))}
+            </ul>
+            {fieldMessage(error, 'actionItems') !== null && <p class="field-error">{fieldMessage(error, 'actionItems')}</p>}
+            <button type="button" onClick={() => edit({ actionItems: [...draft.actionItems, { id: newUuid(), text: '', owner: null, done: false }] })}>
+              Add action item
+            </button>
+          </fieldset>
+
+          <div class="action-controls">
+            <button type="submit" class="primary">Save postmortem</button>
+            {dirty && <span class="hint">Unsaved changes</span>}
+          </div>
+        </fieldset>
+        <ProblemMessage error={error} onReload={discardAndReload} />
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+/** Times are shown in UTC, as the API and the logs write them, so operators compare like with like. */
+export function formatTime(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export function formatDuration(ms: number): string {
+  const total = Math.floor(Math.abs(ms) / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const mmss = `${String(minutes).padStart(hours > 0 ? 2 : 1, '0')}:${String(seconds).padStart(2, '0')}`;
+  return hours > 0 ? `${hours}:${mmss}` : mmss;
+}
+
+/** "in 4:32" or "overdue by 0:12", against the given now. */
+export function formatCountdown(iso: string, nowMs: number): { text: string; overdue: boolean } {
+  const remaining = new Date(iso).getTime() - nowMs;
+  return remaining > 0
+    ? { text: `in ${formatDuration(remaining)}`, overdue: false }
+    : { text: `overdue by ${formatDuration(remaining)}`, overdue: true };
+}
+
+export function isOverdue(incident: { state: string; ackDueAt: string | null }, nowMs: number): boolean {
+  return incident.state === 'open' && incident.ackDueAt !== null && new Date(incident.ackDueAt).getTime() <= nowMs;
+}
+
+export function humanize(identifier: string): string {
+  const spaced = identifier.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}

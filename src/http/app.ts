@@ -1,0 +1,72 @@
+/** Builds the express app without listening: main.ts listens, tests drive it with supertest or a port. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppDependencies } from './dependencies';
+import { errorHandler } from './errors';
+import { escalateToken } from './escalateToken';
+import { openApiDocument } from './openapi';
+import { Problem } from './problem';
+import { auditTrail, observe, requestId } from './requestContext';
+import { auditRoutes } from './routes/audit';
+import { escalateRoute, incidentRoutes } from './routes/incidents';
+import { operationsRoutes } from './routes/operations';
+import { workflowRoutes } from './routes/workflow';
+
+export const BODY_LIMIT = '64kb';
+
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req) => (req as express.Request).requestId,
+      customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(observe(deps.metrics));
+
+  app.use(operationsRoutes(deps));
+  const openApi = openApiDocument();
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  const ops = express.Router();
+  ops.use(auditTrail(deps.audit, () => deps.clock.now()));
+  ops.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  ops.post('/incidents/escalate', escalateToken(deps.config.escalateToken), ...escalateRoute(deps, deps.authenticator));
+  ops.use('/incidents', incidentRoutes(deps));
+  ops.use('/incident-workflow', workflowRoutes(deps));
+  ops.use('/audit', auditRoutes(deps));
+  app.use('/api/ops', ops);
+
+  if (deps.consoleDir !== undefined && existsSync(path.join(deps.consoleDir, 'index.html'))) {
+    const consoleDir = deps.consoleDir;
+    app.get(['/admin', '/admin/'], (_req, res) => {
+      res.sendFile(path.join(consoleDir, 'index.html'));
+    });
+    app.use('/admin', express.static(consoleDir, { index: false, maxAge: '1h' }));
+  }
+  app.get('/', (_req, res) => {
+    res.redirect('/admin');
+  });
+
+  app.use((_req, _res) => {
+    throw new Problem('not_found', 'no such route');
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,57 @@
+/** Per-request plumbing: the request id, the audit record and the latency metric. */
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { AuditLog } from '../audit/auditLog';
+import type { Metrics } from '../observability/metrics';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+const INCIDENT_IN_PATH = /^\/api\/ops\/incidents\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/|$)/i;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    requestId: string;
+  }
+}
+
+/** Echoes a well-formed x-request-id, else makes one; every response carries it. */
+export function requestId(req: Request, res: Response, next: NextFunction): void {
+  const sent = req.headers['x-request-id'];
+  req.requestId = typeof sent === 'string' && SAFE_REQUEST_ID.test(sent) ? sent : randomUUID();
+  res.setHeader('x-request-id', req.requestId);
+  next();
+}
+
+/** The route pattern that matched (`/api/ops/incidents/:incidentId`), so metrics and audit don't explode by id. */
+export function routeOf(req: Request): string {
+  const pattern = req.route?.path as string | undefined;
+  return pattern !== undefined ? `${req.baseUrl}${pattern}` : 'unmatched';
+}
+
+export function observe(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => stop({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    next();
+  };
+}
+
+/** Records every /api/ops request, allowed or denied, once its outcome is known. */
+export function auditTrail(audit: AuditLog, now: () => Date) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.on('finish', () => {
+      const principal = req.principal;
+      audit.record({
+        at: now().toISOString(),
+        actor: principal?.userId ?? (req.system !== undefined ? `system:${req.system}` : null),
+        role: principal?.role ?? (req.system !== undefined ? 'system' : null),
+        method: req.method,
+        route: routeOf(req) === 'unmatched' ? req.path.slice(0, 500) : routeOf(req),
+        incidentId: INCIDENT_IN_PATH.exec(req.originalUrl)?.[1]?.toLowerCase() ?? null,
+        status: res.statusCode,
+        requestId: req.requestId,
+        clientAddress: req.socket.remoteAddress ?? null,
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,31 @@
+/** The workflow catalog and standalone execution of API-safe steps. */
+import { Router } from 'express';
+import { findStep, listWorkflows, StepNotApiSafe, UnknownStep } from '../../workflow';
+import { requireRole } from '../auth';
+import type { AppDependencies } from '../dependencies';
+import { parseBody } from '../parse';
+import { runStepSchema } from '../schemas';
+
+export function workflowRoutes(deps: AppDependencies): Router {
+  const router = Router();
+  const opsPlus = requireRole(deps.authenticator, 'ops+');
+  const catalog = listWorkflows();
+
+  router.get('/', opsPlus, (_req, res) => {
+    res.json(catalog);
+  });
+
+  router.post('/', opsPlus, async (req, res) => {
+    // The step is judged before its input: an unsafe step is refused whatever it was given.
+    const stepKey = (req.body as { stepKey?: unknown } | undefined)?.stepKey;
+    if (typeof stepKey === 'string') {
+      const step = findStep(stepKey);
+      if (step === undefined) throw new UnknownStep(stepKey);
+      if (!step.apiSafe) throw new StepNotApiSafe(stepKey);
+    }
+    const body = parseBody(runStepSchema, req.body);
+    res.json(await deps.steps.run(body.stepKey, body.input));
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+/** `npm start`: load the configuration, start the service, print where the console is, drain on SIGTERM. */
+import pino from 'pino';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { developmentSecret, signToken } from './auth/tokens';
+import { startService } from './service';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel });
+  let printToken = false;
+  if (config.jwtSecret === undefined && config.jwksUrl === undefined) {
+    // Outside production only (loadConfig refuses this in production): a random secret kept in the data dir.
+    config = { ...config, jwtSecret: developmentSecret(config.dataDir) };
+    printToken = true;
+  }
+  const service = await startService(config, { logger });
+  const store = config.databaseUrl !== undefined ? 'PostgreSQL' : `embedded PostgreSQL in ${config.dataDir}`;
+  const lines = [`Incident engine listening on ${service.url} (${store}, event store: ${config.eventStore})`];
+  if (printToken) {
+    const token = await signToken(config.jwtSecret!, { sub: 'local-admin', email: 'admin@localhost', role: 'admin' }, '30d');
+    lines.push(`Ops console: ${service.url}/admin#token=${token}`);
+    lines.push('More tokens: npm run token -- --sub alice --email alice@example.com --role ops');
+  } else {
+    lines.push(`Ops console: ${service.url}/admin (sign in with a bearer token)`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const deadline = setTimeout(() => process.exit(1), 10_000);
+    deadline.unref();
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

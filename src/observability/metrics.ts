@@ -1,0 +1,64 @@
+/** Prometheus metrics, one registry per app (tests build several apps in one process). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly commands = new Counter({
+    name: 'incident_commands_total',
+    help: 'Incident commands by type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagEvents = new Gauge({
+    name: 'projection_lag_events',
+    help: 'Events appended but not yet applied, per projection',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagSeconds = new Gauge({
+    name: 'projection_lag_seconds',
+    help: 'Age of the oldest unapplied event, per projection',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly sweepDuration = new Histogram({
+    name: 'escalation_sweep_duration_seconds',
+    help: 'Escalation sweep duration',
+    labelNames: ['trigger'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly escalations = new Counter({
+    name: 'escalations_total',
+    help: 'Incidents escalated',
+    labelNames: ['severity'] as const,
+    registers: [this.registry],
+  });
+  readonly escalationFailures = new Counter({
+    name: 'escalation_failures_total',
+    help: 'Incidents a sweep failed to escalate',
+    registers: [this.registry],
+  });
+  readonly escalationDelay = new Histogram({
+    name: 'escalation_delay_seconds',
+    help: 'Delay from an incident\'s due time to its escalation event',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly auditFailures = new Counter({
+    name: 'audit_write_failures_total',
+    help: 'Audit records that could not be written (each is logged)',
+    registers: [this.registry],
+  });
+
+  constructor(options: Readonly<{ processMetrics?: boolean }> = {}) {
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}

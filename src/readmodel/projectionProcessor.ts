@@ -1,0 +1,262 @@
+/**
+ * Keeps one projection up to date: reads batches of events after its checkpoint and applies each batch and
+ * the new checkpoint in one transaction, so a crash never loses or double-applies an event.
+ *
+ * One processor per projection is active across all processes: the one holding the projection's advisory
+ * lock (on a real server; embedded PGlite belongs to one process). Should two ever write at once — a lock
+ * connection dropped mid-batch — the checkpoint row decides: a batch commits only if the checkpoint is still
+ * where the batch started, and rows ignore events they already reflect.
+ */
+import { EventEmitter } from 'node:events';
+import type { Database } from '../db/database';
+import type { EventStore } from '../eventstore/eventStore';
+import { AdvisoryLock } from './advisoryLock';
+import { ensureCheckpoint, lockCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints';
+import { comparePositions } from './position';
+import { liveTables, type Projection } from './projection';
+import { CatchUpTimedOut } from './readmodel.errors';
+
+export type ProcessorLogger = {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+};
+
+export type ProcessorMetrics = {
+  /** A batch committed: how many events, how long it took, the checkpoint it reached. */
+  batchApplied?(details: Readonly<{ projection: string; events: number; durationMs: number; position: string }>): void;
+  /** A batch failed and will be retried after a pause. */
+  batchFailed?(details: Readonly<{ projection: string; error: unknown; attempt: number }>): void;
+};
+
+export type ProjectionProcessorOptions = Readonly<{
+  batchSize?: number;
+  logger?: ProcessorLogger;
+  metrics?: ProcessorMetrics;
+  /** How long to sleep when idle and nobody wakes us: a safety net for appends we were not told about. */
+  heartbeatMs?: number;
+  /** How often a standby asks for the lock. */
+  lockRetryMs?: number;
+}>;
+
+export type ProjectionStatus = Readonly<{
+  name: string;
+  /** The checkpoint as stored, whichever process moved it. */
+  position: string;
+  /** Events committed after the checkpoint, counted up to LAG_SCAN_LIMIT. */
+  lagEvents: number;
+  /** How long the oldest event not yet applied has waited; 0 when caught up. */
+  lagMs: number;
+  /** Whether this processor is the one applying events. */
+  active: boolean;
+}>;
+
+const LAG_SCAN_LIMIT = 1_000;
+/**
+ * After an append, an empty read may only mean the event is held back behind an older transaction still
+ * open (readAll never passes one). Its commit wakes nobody, so poll briefly before falling back to the heartbeat.
+ */
+const FAST_POLL_MS = 50;
+const FAST_POLL_WINDOW_MS = 1_000;
+const MAX_BACKOFF_MS = 10_000;
+
+type Step = 'more' | 'idle';
+
+export class ProjectionProcessor<Table extends string = string> {
+  private readonly batchSize: number;
+  private readonly heartbeatMs: number;
+  private readonly lockRetryMs: number;
+  private readonly lock: AdvisoryLock | undefined;
+  private readonly committed = new EventEmitter();
+  private position: string | undefined;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private active = false;
+  private woken = false;
+  private lastWokenAt = 0;
+  private wakeUp: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly eventStore: EventStore,
+    private readonly projection: Projection<Table>,
+    private readonly options: ProjectionProcessorOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.lockRetryMs = options.lockRetryMs ?? 3_000;
+    this.lock =
+      database.mode === 'postgres' && database.connectionString !== undefined
+        ? new AdvisoryLock(database.connectionString, `projection:${projection.name}`)
+        : undefined;
+    this.committed.setMaxListeners(0);
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+
+  start(): void {
+    if (this.running !== undefined) return;
+    this.stopping = false;
+    this.unsubscribe = this.eventStore.onAppend(() => this.wake());
+    this.running = this.run();
+  }
+
+  /** Finishes the batch in hand, then lets go of the lock so a standby can take over. */
+  async stop(): Promise<void> {
+    if (this.running === undefined) return;
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.wake();
+    await this.running;
+    this.running = undefined;
+    this.active = false;
+    this.position = undefined;
+    await this.lock?.release();
+  }
+
+  async status(now: Date = new Date()): Promise<ProjectionStatus> {
+    const position = await readCheckpoint(this.database.pool, this.projection.name);
+    const pending = await this.eventStore.readAll(position, LAG_SCAN_LIMIT);
+    const oldest = pending[0];
+    return {
+      name: this.projection.name,
+      position,
+      lagEvents: pending.length,
+      lagMs: oldest === undefined ? 0 : Math.max(0, now.getTime() - oldest.recordedAt.getTime()),
+      active: this.active,
+    };
+  }
+
+  /** Resolves once the stored checkpoint has reached `position` (whichever process applied it). */
+  async waitUntilCaughtUp(position: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const reached = await readCheckpoint(this.database.pool, this.projection.name);
+      if (comparePositions(reached, position) >= 0) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new CatchUpTimedOut(this.projection.name, position, reached);
+      // Our own commits answer at once; another process's are seen by polling.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.committed.off('commit', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(25, left));
+        this.committed.once('commit', done);
+      });
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      if (!(await this.holdLock())) {
+        await this.sleep(this.lockRetryMs, false);
+        continue;
+      }
+      try {
+        const step = await this.step();
+        failures = 0;
+        if (step === 'idle') await this.sleep(this.idleWait(), true);
+      } catch (error) {
+        failures += 1;
+        this.position = undefined;
+        this.options.logger?.error({ err: error, projection: this.projection.name, attempt: failures }, 'projection batch failed; retrying');
+        this.options.metrics?.batchFailed?.({ projection: this.projection.name, error, attempt: failures });
+        // Appends must not shorten the pause, or a failing batch would be retried on every append.
+        await this.sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10)), false);
+      }
+    }
+  }
+
+  /** Embedded mode has one process, so no lock; on a server, a standby keeps asking. */
+  private async holdLock(): Promise<boolean> {
+    if (this.lock === undefined) return (this.active = true);
+    if (this.lock.held) return true;
+    const wasActive = this.active;
+    this.active = false;
+    this.position = undefined;
+    try {
+      this.active = await this.lock.tryAcquire();
+    } catch (error) {
+      this.options.logger?.warn({ err: error, projection: this.projection.name }, 'projection lock unavailable');
+    }
+    if (this.active !== wasActive) {
+      this.options.logger?.info({ projection: this.projection.name }, this.active ? 'projection processor active' : 'projection processor standing by');
+    }
+    return this.active;
+  }
+
+  private async step(): Promise<Step> {
+    const pool = this.database.pool;
+    this.position ??= await ensureCheckpoint(pool, this.projection.name);
+    const from = this.position;
+    const events = await this.eventStore.readAll(from, this.batchSize);
+    const last = events[events.length - 1];
+    if (last === undefined) return 'idle';
+
+    const started = performance.now();
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const stored = await lockCheckpoint(client, this.projection.name);
+      if (stored !== from) {
+        // Someone else moved it (another processor, or a rebuild swapping tables): start again from there.
+        await client.query('ROLLBACK');
+        this.position = stored;
+        return 'more';
+      }
+      await this.projection.apply(client, events, liveTables(this.projection));
+      await saveCheckpoint(client, this.projection.name, last.position);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    this.position = last.position;
+    this.committed.emit('commit');
+    this.options.metrics?.batchApplied?.({
+      projection: this.projection.name,
+      events: events.length,
+      durationMs: performance.now() - started,
+      position: last.position,
+    });
+    return events.length < this.batchSize ? 'idle' : 'more';
+  }
+
+  private idleWait(): number {
+    return Date.now() - this.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.heartbeatMs;
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.lastWokenAt = Date.now();
+    this.wakeUp?.();
+  }
+
+  /** Sleeps `ms`; an append cuts it short when `wakeOnAppend`, and stop() always does. */
+  private sleep(ms: number, wakeOnAppend: boolean): Promise<void> {
+    if (this.stopping || (wakeOnAppend && this.woken)) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = () => {
+        if (wakeOnAppend || this.stopping) done();
+      };
+    });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Starts the whole service from a Config: database and migrations, event store, container, projectors,
+ * the sweep loop and the HTTP server. main.ts and the end-to-end tests both start it this way.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/config';
+import { openDatabase, type Database } from './db/database';
+import { migrate } from './db/migrate';
+import { buildContainer } from './di/container';
+import { TOKENS } from './di/tokens';
+import type { AuditLog } from './audit/auditLog';
+import type { EventStore } from './eventstore/eventStore';
+import { createEventStoreDbEventStore } from './eventstore/eventStoreDb';
+import { PostgresEventStore } from './eventstore/postgresEventStore';
+import { createApp } from './http/app';
+import type { AppDependencies } from './http/dependencies';
+import { systemClock, type Clock } from './incidents/clock';
+import type { Metrics } from './observability/metrics';
+import type { ProjectionProcessor } from './readmodel/projectionProcessor';
+import type { SweepScheduler } from './escalation/sweepScheduler';
+
+export type ServiceOptions = Readonly<{ clock?: Clock; logger?: Logger; consoleDir?: string }>;
+
+export type RunningService = Readonly<{
+  url: string;
+  server: http.Server;
+  deps: AppDependencies;
+  database: Database;
+  processors: readonly ProjectionProcessor[];
+  /** Stops taking requests, finishes in-flight ones, stops loops, closes stores. */
+  stop(): Promise<void>;
+}>;
+
+/** Slow or stalled clients are cut off instead of holding sockets forever. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const SHUTDOWN_GRACE_MS = 8_000;
+
+export const defaultConsoleDir = path.resolve(__dirname, '..', '..', 'dist', 'console');
+
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(database);
+  const eventStore: EventStore =
+    config.eventStore === 'eventstoredb'
+      ? createEventStoreDbEventStore(config.eventStoreConnectionString!)
+      : new PostgresEventStore(database, { listenForOtherWriters: database.mode === 'postgres' });
+
+  const container = buildContainer({ config, clock, logger, database, eventStore });
+  const processors = container.get<ProjectionProcessor[]>(TOKENS.Processors);
+  const scheduler = container.get<SweepScheduler>(TOKENS.SweepScheduler);
+  const deps: AppDependencies = {
+    config,
+    clock,
+    logger,
+    metrics: container.get<Metrics>(TOKENS.Metrics),
+    database,
+    eventStore,
+    commands: container.get(TOKENS.CommandHandler),
+    queries: container.get(TOKENS.Queries),
+    sweeper: container.get(TOKENS.Sweeper),
+    steps: container.get(TOKENS.StepExecutor),
+    authenticator: container.get(TOKENS.Authenticator),
+    audit: container.get<AuditLog>(TOKENS.AuditLog),
+    projectionStatus: () => Promise.all(processors.map((p) => p.status(clock.now()))),
+    consoleDir: options.consoleDir ?? defaultConsoleDir,
+  };
+
+  for (const processor of processors) processor.start();
+  scheduler.start();
+
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, createApp(deps));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(forced);
+      await scheduler.stop();
+      await Promise.all(processors.map((p) => p.stop()));
+      await deps.audit.close().catch((error: unknown) => logger.error({ err: error }, 'audit flush at shutdown failed'));
+      await eventStore.close();
+      await database.close();
+    })());
+
+  return { url: `http://${host}:${address.port}`, server, deps, database, processors, stop };
+}
