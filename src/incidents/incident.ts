@@ -59,12 +59,33 @@ export const emptyPostmortem: Postmortem = {
   actionItems: [],
 };
 
-/** The Incident resource of the HTTP contract. */
+/** The Incident resource of the HTTP contract, its fields in the order the contract shows them. */
 export type IncidentResource = Omit<Incident, 'lastStepRuns'>;
 
 export function toResource(incident: Incident): IncidentResource {
-  const { lastStepRuns: _lastStepRuns, ...resource } = incident;
-  return resource;
+  const resource = {
+    id: incident.id,
+    title: incident.title,
+    description: incident.description,
+    severity: incident.severity,
+    state: incident.state,
+    hostId: incident.hostId,
+    workflowId: incident.workflowId,
+    assigneeUserId: incident.assigneeUserId,
+    assigneeEmail: incident.assigneeEmail,
+    ackDueAt: incident.ackDueAt,
+    nextEscalationAt: incident.nextEscalationAt,
+    escalationCount: incident.escalationCount,
+    postmortem: incident.postmortem,
+    createdAt: incident.createdAt,
+    createdBy: incident.createdBy,
+    updatedAt: incident.updatedAt,
+    acknowledgedAt: incident.acknowledgedAt,
+    resolvedAt: incident.resolvedAt,
+    closedAt: incident.closedAt,
+    version: incident.version,
+  };
+  return resource as IncidentResource;
 }
 
 export function assertNever(value: never): never {
