@@ -22,7 +22,29 @@ async function main(): Promise<void> {
     config = { ...config, jwtSecret: developmentSecret(config.dataDir) };
     printToken = true;
   }
-  const service = await startService(config, { logger });
+  // Signals are handled from the start: a SIGTERM that arrives while the service starts, or just as it
+  // announces itself, still drains it instead of killing it mid-write.
+  const starting = startService(config, { logger });
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const deadline = setTimeout(() => process.exit(1), 10_000);
+    deadline.unref();
+    starting
+      .then((service) => service.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  const service = await starting;
   const store = config.databaseUrl !== undefined ? 'PostgreSQL' : `embedded PostgreSQL in ${config.dataDir}`;
   const lines = [`Incident engine listening on ${service.url} (${store}, event store: ${config.eventStore})`];
   if (printToken) {
@@ -33,24 +55,6 @@ async function main(): Promise<void> {
     lines.push(`Ops console: ${service.url}/admin (sign in with a bearer token)`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    const deadline = setTimeout(() => process.exit(1), 10_000);
-    deadline.unref();
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@
  * Starts the whole service from a Config: database and migrations, event store, container, projectors,
  * the sweep loop and the HTTP server. main.ts and the end-to-end tests both start it this way.
  */
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -37,9 +38,14 @@ export type RunningService = Readonly<{
 /** Slow or stalled clients are cut off instead of holding sockets forever. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks those timeouts: its default (30 s) would let a slowloris client hold a socket three times longer than the headers timeout. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 const SHUTDOWN_GRACE_MS = 8_000;
 
-export const defaultConsoleDir = path.resolve(__dirname, '..', '..', 'dist', 'console');
+/** The console bundle sits in dist/console: one level up from dist/src (built), two from src (sources under tsx or jest). */
+export const defaultConsoleDir =
+  [path.resolve(__dirname, '..', 'console'), path.resolve(__dirname, '..', 'dist', 'console')].find((dir) => existsSync(dir)) ??
+  path.resolve(__dirname, '..', 'dist', 'console');
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? pino({ level: config.logLevel });
@@ -74,8 +80,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
   for (const processor of processors) processor.start();
   scheduler.start();
 
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, createApp(deps));
+  const server = http.createServer(
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+    createApp(deps),
+  );
   server.keepAliveTimeout = 5_000;
+  // While draining, every response tells its keep-alive client to go: otherwise a busy client keeps its
+  // connection open with request after request, and shutdown waits for the grace period to cut it.
+  let draining = false;
+  const unanswered = new Set<http.ServerResponse>();
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (draining) res.setHeader('connection', 'close');
+    unanswered.add(res);
+    res.on('close', () => unanswered.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -87,6 +105,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const stop = () =>
     (stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      draining = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;

@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { StoreUnavailable } from '../eventstore/eventStore';
+import { asStoreError } from './unavailable';
 
 export type Database = Readonly<{
   mode: 'postgres' | 'embedded';
@@ -24,6 +26,67 @@ export type DatabaseOptions = Readonly<{
 /** Fails a query that cannot get a connection or an answer in time, so requests fail fast (503) instead of hanging. */
 const CONNECT_TIMEOUT_MS = 3_000;
 const STATEMENT_TIMEOUT_MS = 15_000;
+/** After a new connection could not be made, calls fail at once for this long instead of each waiting out the connect timeout. */
+const UNREACHABLE_COOL_DOWN_MS = 1_000;
+/** pg-pool's message when the wait for a free pooled connection runs out: a busy pool, not an unreachable server. */
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
+
+type ConnectCallback = (error: Error | undefined, client: PoolClient | undefined, done: (release?: unknown) => void) => void;
+
+/**
+ * Every caller of the pool (event store, read models, audit log, readiness) sees an unreachable database as
+ * StoreUnavailable, which the API answers with 503; and once a connection attempt has failed, the next calls
+ * fail fast for a moment rather than each queueing for the full connect timeout.
+ */
+class GuardedPool extends Pool {
+  private unreachableUntil = 0;
+
+  constructor(config: PoolConfig) {
+    super(config);
+    // A checked-out connection has no 'error' listener of pg-pool's: were it to drop between two statements
+    // (a projector's transaction, the sweep loop holding its lock), the emitted 'error' would kill the process.
+    // Its next query fails instead, and the pool discards it on release.
+    this.on('connect', (client) => client.on('error', () => undefined));
+  }
+
+  override connect(): Promise<PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<PoolClient> | void {
+    if (Date.now() < this.unreachableUntil) {
+      const error = new StoreUnavailable('the database is unreachable');
+      if (callback === undefined) return Promise.reject(error);
+      process.nextTick(() => callback(error, undefined, () => undefined));
+      return;
+    }
+    // pg-pool's own query() checks out a connection through the callback form.
+    if (callback !== undefined) {
+      super.connect((error, client, done) => {
+        callback(error === undefined ? undefined : this.failedToConnect(error), client, done);
+      });
+      return;
+    }
+    return super.connect().catch((error: unknown) => {
+      throw this.failedToConnect(error);
+    });
+  }
+
+  // The overloads of Pool.query are many; every promise-returning form gets the same error mapping.
+  override query(...args: any[]): any {
+    if (typeof args[args.length - 1] === 'function') return (super.query as (...a: unknown[]) => unknown)(...args);
+    return (super.query as (...a: unknown[]) => Promise<unknown>).apply(this, args).catch((error: unknown) => {
+      throw asStoreError(error);
+    });
+  }
+
+  private failedToConnect(error: unknown): Error {
+    const mapped = asStoreError(error);
+    const message = String((error as { message?: unknown } | null)?.message ?? '');
+    if (mapped instanceof StoreUnavailable && !(error instanceof StoreUnavailable) && message !== POOL_WAIT_TIMEOUT) {
+      this.unreachableUntil = Date.now() + UNREACHABLE_COOL_DOWN_MS;
+    }
+    return mapped as Error;
+  }
+}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== undefined) return openServerDatabase(options.databaseUrl, options.poolSize ?? 10);
@@ -44,7 +107,7 @@ function poolConfig(connectionString: string, max: number): PoolConfig {
 }
 
 async function openServerDatabase(connectionString: string, max: number): Promise<Database> {
-  const pool = new Pool(poolConfig(connectionString, max));
+  const pool = new GuardedPool(poolConfig(connectionString, max));
   // An idle client that loses its server emits 'error'; without a listener the process would crash.
   pool.on('error', () => undefined);
   return {
@@ -68,7 +131,7 @@ async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
-  const pool = new Pool({ ...poolConfig(`postgres://postgres@${host}:${port}/postgres`, 1), connectionTimeoutMillis: 30_000 });
+  const pool = new GuardedPool({ ...poolConfig(`postgres://postgres@${host}:${port}/postgres`, 1), connectionTimeoutMillis: 30_000 });
   pool.on('error', () => undefined);
   return {
     mode: 'embedded',

@@ -1,34 +1,49 @@
 /**
- * The built-in sweep loop. It wakes at the earliest due time (or the interval, whichever is sooner), and
- * instances coordinate through a transaction-scoped advisory lock so one sweeps at a time; the expected
- * revision would keep a double sweep harmless anyway, the lock just saves the work.
+ * The built-in sweep loop. It wakes at the earliest due time (or after the interval, whichever is sooner),
+ * and instances coordinate through an advisory lock so one sweeps at a time; the expected revision would
+ * keep a double sweep harmless anyway, the lock just saves the work.
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { Clock } from '../incidents/clock';
 import type { EscalationSweeper } from './escalationSweeper';
+import { SweepLock } from './sweepLock';
 
-const SWEEP_LOCK_KEY = 0x5eed_0001;
 const MIN_WAIT_MS = 50;
+/**
+ * After a sweep that found only stale candidates, the read model has not caught up with the escalations
+ * yet, so its earliest due time is one already handled: give the projector this long instead of spinning.
+ */
+const STALE_WAIT_MS = 250;
+/** An incident that keeps failing stays due: retry it at this pace, not as fast as the loop can go. */
+const FAILED_WAIT_MS = 5_000;
+/** While another instance sweeps, it will also take whatever falls due meanwhile; look again after this. */
+const CONTENDED_WAIT_MS = 1_000;
 
 export type EarliestDue = Readonly<{ earliestNextEscalation(): Promise<Date | null> }>;
+
+type Outcome = 'swept' | 'stale' | 'failed' | 'contended';
 
 export class SweepScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** PGlite is one session owned by this process: nobody to coordinate with, and no second connection to hold a lock on. */
+  private readonly lock: SweepLock | undefined;
 
   constructor(
     private readonly sweeper: EscalationSweeper,
     private readonly earliest: EarliestDue,
-    private readonly database: Database,
+    database: Database,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    this.lock = database.mode === 'postgres' && database.connectionString !== undefined ? new SweepLock(database.connectionString) : undefined;
+  }
 
   start(): void {
-    if (this.intervalMs <= 0) return;
+    if (this.intervalMs <= 0 || !this.stopped) return;
     this.stopped = false;
     this.schedule(MIN_WAIT_MS);
   }
@@ -37,6 +52,7 @@ export class SweepScheduler {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.lock?.close();
   }
 
   private schedule(ms: number): void {
@@ -52,32 +68,30 @@ export class SweepScheduler {
   private async tick(): Promise<void> {
     let wait = this.intervalMs;
     try {
-      await this.sweepUnderLock();
-      const earliest = await this.earliest.earliestNextEscalation();
-      if (earliest !== null) wait = Math.min(wait, Math.max(MIN_WAIT_MS, earliest.getTime() - this.clock.now().getTime()));
+      const outcome = await this.sweepOnce();
+      wait = await this.nextWait(outcome);
     } catch (error) {
       this.logger.warn({ err: error }, 'escalation sweep loop: will retry');
     }
     this.schedule(wait);
   }
 
-  private async sweepUnderLock(): Promise<void> {
-    // PGlite is one session owned by this process: nobody else to coordinate with, and no second connection to hold a lock on.
-    if (this.database.mode === 'embedded') {
-      await this.sweeper.sweep('loop');
-      return;
-    }
-    const client = await this.database.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SWEEP_LOCK_KEY]);
-      if (rows[0]?.locked === true) await this.sweeper.sweep('loop');
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private async sweepOnce(): Promise<Outcome> {
+    let outcome: Outcome = 'contended';
+    const sweep = async () => {
+      const report = await this.sweeper.run('loop');
+      outcome = report.failed.length > 0 ? 'failed' : report.escalated.length === 0 && report.stale > 0 ? 'stale' : 'swept';
+    };
+    if (this.lock === undefined) await sweep();
+    else await this.lock.runExclusive(sweep);
+    return outcome;
+  }
+
+  /** Until the earliest due time or the interval, whichever is sooner, but never a busy loop. */
+  private async nextWait(outcome: Outcome): Promise<number> {
+    const floor = { swept: MIN_WAIT_MS, stale: STALE_WAIT_MS, failed: FAILED_WAIT_MS, contended: CONTENDED_WAIT_MS }[outcome];
+    const earliest = await this.earliest.earliestNextEscalation();
+    const untilDue = earliest === null ? this.intervalMs : earliest.getTime() - this.clock.now().getTime();
+    return Math.min(this.intervalMs, Math.max(floor, untilDue));
   }
 }

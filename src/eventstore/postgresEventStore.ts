@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { Client, type Pool } from 'pg';
 import type { Database } from '../db/database';
+import { asStoreError } from '../db/unavailable';
 import {
-  StoreUnavailable,
   WrongExpectedRevision,
   type AppendResult,
   type EventStore,
@@ -83,7 +83,7 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const result = await this.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE stream_id = $1 AND revision >= $2 AND revision <= $3 ORDER BY revision`,
+       WHERE stream_id = $1 AND revision >= $2 AND revision <= $3 ORDER BY events.revision`,
       [streamId, options.fromRevision ?? 0, options.toRevision ?? Number.MAX_SAFE_INTEGER],
     );
     return result.rows.map(toRecorded);
@@ -149,7 +149,7 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${EVENT_COLUMNS} FROM events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
+       ORDER BY events.transaction_id, events.global_position
        LIMIT $3`,
       [transactionId, globalPosition, limit],
     );
@@ -224,15 +224,4 @@ function toRecorded(row: EventRow): RecordedEvent {
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
-}
-
-/** Connection-level failures become StoreUnavailable (503); SQL errors stay what they are. */
-export function asStoreError(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null) return error;
-  const code = (error as { code?: unknown }).code;
-  const message = String((error as { message?: unknown }).message ?? '');
-  const connectionTrouble =
-    (typeof code === 'string' && (/^(08|57P0|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))) ||
-    /timeout|terminated|Connection ended|connect ECONN|not queryable|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message);
-  return connectionTrouble ? new StoreUnavailable('the database is unavailable', { cause: error }) : error;
 }

@@ -9,13 +9,11 @@ import { errorHandler } from './errors';
 import { escalateToken } from './escalateToken';
 import { openApiDocument } from './openapi';
 import { Problem } from './problem';
-import { auditTrail, observe, requestId } from './requestContext';
+import { auditTrail, matchedRoute, observe, requestId } from './requestContext';
 import { auditRoutes } from './routes/audit';
 import { escalateRoute, incidentRoutes } from './routes/incidents';
 import { operationsRoutes } from './routes/operations';
 import { workflowRoutes } from './routes/workflow';
-
-export const BODY_LIMIT = '64kb';
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -35,7 +33,8 @@ export function createApp(deps: AppDependencies): Express {
       },
     }),
   );
-  app.use(helmet());
+  // upgrade-insecure-requests would send the console's assets to https:// on a plain-http LAN address.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(observe(deps.metrics));
 
   app.use(operationsRoutes(deps));
@@ -46,8 +45,7 @@ export function createApp(deps: AppDependencies): Express {
 
   const ops = express.Router();
   ops.use(auditTrail(deps.audit, () => deps.clock.now()));
-  ops.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
-  ops.post('/incidents/escalate', escalateToken(deps.config.escalateToken), ...escalateRoute(deps, deps.authenticator));
+  ops.post('/incidents/escalate', matchedRoute, escalateToken(deps.config.escalateToken), ...escalateRoute(deps, deps.authenticator));
   ops.use('/incidents', incidentRoutes(deps));
   ops.use('/incident-workflow', workflowRoutes(deps));
   ops.use('/audit', auditRoutes(deps));

@@ -33,7 +33,7 @@ export function toProblem(error: unknown): Problem | undefined {
   if (bodyParserType === 'entity.parse.failed') {
     return new Problem('validation_failed', 'the body is not valid JSON', [{ path: '(body)', message: 'malformed JSON' }]);
   }
-  if (typeof bodyParserType === 'string' && bodyParserType.startsWith('encoding.')) {
+  if (typeof bodyParserType === 'string' && (bodyParserType.startsWith('encoding.') || bodyParserType === 'charset.unsupported')) {
     return new Problem('validation_failed', 'unsupported body encoding', [{ path: '(body)', message: 'unsupported encoding' }]);
   }
   return undefined;

@@ -10,7 +10,12 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const parsed = schema.safeParse(query);
-  if (!parsed.success) throw validationProblem(parsed.error, 'query');
+  if (!parsed.success) {
+    // A client names query parameters, not the items of a comma list: `state`, never `state.0`.
+    const problem = validationProblem(parsed.error, 'query');
+    const errors = (problem.errors ?? []).map((e) => ({ path: e.path.split('.')[0]!, message: e.message }));
+    throw new Problem('validation_failed', `invalid query: ${[...new Set(errors.map((e) => e.path))].join(', ')}`, errors);
+  }
   return parsed.data;
 }
 

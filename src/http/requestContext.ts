@@ -10,6 +10,8 @@ const INCIDENT_IN_PATH = /^\/api\/ops\/incidents\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a
 declare module 'express-serve-static-core' {
   interface Request {
     requestId: string;
+    /** Set by matchedRoute: the pattern of the route that took the request. */
+    routePattern?: string;
   }
 }
 
@@ -21,10 +23,22 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
   next();
 }
 
+/**
+ * First handler of every route: notes the pattern while req.baseUrl still holds the mount path, because
+ * an error leaving a nested router restores req.baseUrl, and a denied call would be audited as `/`.
+ */
+export function matchedRoute(req: Request, _res: Response, next: NextFunction): void {
+  req.routePattern = joinPattern(req.baseUrl, req.route?.path as string);
+  next();
+}
+
+const joinPattern = (mount: string, path: string) => (path === '/' && mount !== '' ? mount : `${mount}${path}`);
+
 /** The route pattern that matched (`/api/ops/incidents/:incidentId`), so metrics and audit don't explode by id. */
 export function routeOf(req: Request): string {
+  if (req.routePattern !== undefined) return req.routePattern;
   const pattern = req.route?.path as string | undefined;
-  return pattern !== undefined ? `${req.baseUrl}${pattern}` : 'unmatched';
+  return pattern !== undefined ? joinPattern(req.baseUrl, pattern) : 'unmatched';
 }
 
 export function observe(metrics: Metrics) {

@@ -49,6 +49,7 @@ async function openConsole(token: string): Promise<{ page: Page; context: Browse
     return route.abort();
   });
   const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
@@ -168,7 +169,7 @@ describe('ops console at /admin', () => {
     await postmortem.getByLabel('Impact').fill('Uploads failed for 20 minutes.');
     await postmortem.getByLabel('Root cause').fill('Log rotation was disabled by a config change.');
     await postmortem.getByRole('button', { name: 'Add action item' }).click();
-    await postmortem.getByLabel('Action item 1').fill('Alert on disk usage above 80%');
+    await postmortem.getByLabel('Action item 1', { exact: true }).fill('Alert on disk usage above 80%');
     await postmortem.getByLabel('Postmortem status').selectOption('published');
     await postmortem.getByRole('button', { name: 'Save postmortem' }).click();
     await timelineEntry(detail, 'Postmortem status: Published').waitFor();

@@ -177,9 +177,17 @@ export function foldAll(recorded: readonly RecordedEvent[]): IncidentResource[] 
   return incidents;
 }
 
-/** Every event in the store, in commit order. */
-export async function readEverything(store: EventStore): Promise<RecordedEvent[]> {
-  return store.readAll('', 1_000_000);
+/**
+ * Every event in the store, in commit order, up to `through` at least: on a shared server a reader can be held
+ * back for a moment behind another session's open transaction.
+ */
+export async function readEverything(store: EventStore, through: string): Promise<RecordedEvent[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const events = await store.readAll('', 1_000_000);
+    if (events.some((event) => event.position === through) || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** No events, no read-model rows, no checkpoints. */

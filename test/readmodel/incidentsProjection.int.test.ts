@@ -104,7 +104,7 @@ describe.each(databaseTargets)('the incidents projection on $name', ({ open }) =
     const id = randomUUID();
     const position = await append(store, id, [openedEvent(id)]);
     // When the projection has caught up
-    await processor.waitUntilCaughtUp(position, 5_000);
+    await processor.waitUntilCaughtUp(position, 20_000);
     // Then the row is the incident as the API serves it
     expect(await listed(id)).toEqual({
       id, title: 'Disk full on web-3', description: 'root fs at 99%', severity: 'critical', state: 'open',
@@ -122,7 +122,7 @@ describe.each(databaseTargets)('the incidents projection on $name', ({ open }) =
     const events = [openedEvent(id), ...after(id)];
     const position = await append(store, id, events);
     // When the projection has caught up
-    await processor.waitUntilCaughtUp(position, 5_000);
+    await processor.waitUntilCaughtUp(position, 20_000);
     // Then the row states the scenario's facts, and agrees with the domain's fold of the same stream
     const row = await listed(id);
     expect(row).toMatchObject(expected);
@@ -139,7 +139,7 @@ describe.each(databaseTargets)('the incidents projection on $name', ({ open }) =
       { type: 'IncidentAssigned', data: { incidentId: id, assigneeUserId: 'user-bob', assigneeEmail: null, assignedAt: at(1) } },
       { type: 'IncidentAcknowledged', data: { incidentId: id, acknowledgedAt: at(2), acknowledgedBy: 'user-bob' } },
     ]);
-    await processor.waitUntilCaughtUp(position, 5_000);
+    await processor.waitUntilCaughtUp(position, 20_000);
     const before = await listed(id);
     const recorded = await store.readStream(streamIdOf(id));
 
@@ -165,7 +165,7 @@ describe.each(databaseTargets)('the incidents projection on $name', ({ open }) =
     // When a real incident is opened after them
     const id = randomUUID();
     const position = await append(store, id, [openedEvent(id)]);
-    await processor.waitUntilCaughtUp(position, 5_000);
+    await processor.waitUntilCaughtUp(position, 20_000);
     // Then the orphan has no row, and the real incident has one
     expect(await listed(orphan)).toBeUndefined();
     const orphanRows = await database.pool.query(`SELECT 1 FROM incidents WHERE id = $1`, [orphan]);

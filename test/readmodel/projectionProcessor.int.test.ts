@@ -66,9 +66,13 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
   it('a batch that fails half-way leaves nothing of itself behind, and after a restart the rows equal a full replay', async () => {
     // Given 120 events, and a projector that will crash half-way through its second batch of 40
     const history = await appendRandomHistory(store, { seed: 7, count: 120, incidents: 15 });
-    const everything = await readEverything(store);
+    const everything = await readEverything(store, history.lastPosition);
     const { projection, control } = crashingHalfway(incidentsProjection, 2);
-    const crashing = new ProjectionProcessor(database, store, projection, { batchSize: 40 });
+    const committed: { events: number; position: string }[] = [];
+    const crashing = new ProjectionProcessor(database, store, projection, {
+      batchSize: 40,
+      metrics: { batchApplied: ({ events, position }) => committed.push({ events, position }) },
+    });
 
     // When it runs until it has crashed
     crashing.start();
@@ -76,14 +80,17 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
     await crashing.stop();
 
     // Then only the first batch is visible: its rows and its checkpoint, nothing of the second
-    const firstBatch = everything.slice(0, 40);
-    expect(await readCheckpoint(database.pool, 'incidents')).toBe(firstBatch[39]!.position);
+    expect(committed).toHaveLength(1);
+    const firstBatch = everything.slice(0, committed[0]!.events);
+    expect(firstBatch.length).toBeGreaterThan(0);
+    expect(committed[0]!.position).toBe(firstBatch[firstBatch.length - 1]!.position);
+    expect(await readCheckpoint(database.pool, 'incidents')).toBe(committed[0]!.position);
     expect(byId(await listAll(queries))).toEqual(byId(foldAll(firstBatch)));
 
     // When a healthy processor starts in its place
     const restarted = new ProjectionProcessor(database, store, incidentsProjection, { batchSize: 40 });
     restarted.start();
-    await restarted.waitUntilCaughtUp(history.lastPosition, 10_000);
+    await restarted.waitUntilCaughtUp(history.lastPosition, 20_000);
     await restarted.stop();
 
     // Then the rows are those of the whole history, and equal a full replay column by column
@@ -111,11 +118,11 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
       // And the fault goes away
       control.failing = false;
       // Then it catches up on its own, and every incident is as the domain folds it
-      await processor.waitUntilCaughtUp(history.lastPosition, 10_000);
+      await processor.waitUntilCaughtUp(history.lastPosition, 20_000);
     } finally {
       await processor.stop();
     }
-    expect(byId(await listAll(queries))).toEqual(byId(foldAll(await readEverything(store))));
+    expect(byId(await listAll(queries))).toEqual(byId(foldAll(await readEverything(store, history.lastPosition))));
   });
 
   it('an append wakes an idle processor at once, not at its next heartbeat', async () => {
@@ -124,16 +131,16 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
     processor.start();
     try {
       const first = await appendRandomHistory(store, { seed: 3, count: 5, incidents: 1 });
-      await processor.waitUntilCaughtUp(first.lastPosition, 5_000);
+      await processor.waitUntilCaughtUp(first.lastPosition, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the short polling that follows an append
 
       // When more events are appended
       const started = Date.now();
       const second = await appendRandomHistory(store, { seed: 4, count: 5, incidents: 1 });
 
-      // Then they are applied well within a second
-      await processor.waitUntilCaughtUp(second.lastPosition, 1_000);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // Then they are applied within seconds (a loaded machine's worth), long before the heartbeat
+      await processor.waitUntilCaughtUp(second.lastPosition, 5_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await processor.stop();
     }
@@ -142,7 +149,7 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
   it('reports its lag while behind and none once caught up', async () => {
     // Given 30 events recorded and a processor that has not run yet
     const history = await appendRandomHistory(store, { seed: 5, count: 30, incidents: 4 });
-    const everything = await readEverything(store);
+    const everything = await readEverything(store, history.lastPosition);
     const oldest: RecordedEvent = everything[0]!;
     const processor = new ProjectionProcessor(database, store, incidentsProjection, { batchSize: 10 });
 
@@ -155,7 +162,7 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
     // When it runs and catches up
     processor.start();
     try {
-      await processor.waitUntilCaughtUp(history.lastPosition, 5_000);
+      await processor.waitUntilCaughtUp(history.lastPosition, 20_000);
       // Then it reports no lag, at the last event's position, and that it is the active one
       expect(await processor.status(later)).toEqual({ name: 'incidents', position: history.lastPosition, lagEvents: 0, lagMs: 0, active: true });
     } finally {

@@ -104,7 +104,12 @@ export function IncidentList({ refreshes, selectedId, onForbidden }: Props) {
 
       <ProblemMessage error={error} />
 
-      {list !== null && list.incidents.length === 0 && <p class="hint">No incidents match these filters.</p>}
+      {list !== null && list.incidents.length === 0 && (
+        <p class="hint">
+          No incidents match these filters.
+          {!filters.includeClosed && filters.state === 'all' && list.counts.closed > 0 && ' Closed incidents are hidden: tick "Include closed" to see them.'}
+        </p>
+      )}
       <ul class="incident-list" aria-label="Incident list">
         {list?.incidents.map((incident) => {
           const overdue = isOverdue(incident, now);

@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 
 export type Action = {
@@ -12,9 +12,6 @@ export type Action = {
 export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const mounted = useRef(true);
-  mounted.current = true;
-
   const run = useCallback(async <T,>(call: () => Promise<T>): Promise<T | undefined> => {
     setBusy(true);
     setError(null);

@@ -24,6 +24,5 @@ export function usePolling(load: (isCurrent: () => boolean) => Promise<void>, in
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 }

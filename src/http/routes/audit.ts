@@ -2,12 +2,13 @@
 import { Router } from 'express';
 import { requireRole } from '../auth';
 import type { AppDependencies } from '../dependencies';
+import { matchedRoute } from '../requestContext';
 import { parseQuery } from '../parse';
 import { auditQuery } from '../schemas';
 
 export function auditRoutes(deps: AppDependencies): Router {
   const router = Router();
-  router.get('/', requireRole(deps.authenticator, 'admin or auditor'), async (req, res) => {
+  router.get('/', matchedRoute, requireRole(deps.authenticator, 'admin or auditor'), async (req, res) => {
     const query = parseQuery(auditQuery, req.query);
     const page = await deps.audit.list({ ...query, limit: query.limit ?? 100 });
     res.json(page);

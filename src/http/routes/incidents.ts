@@ -10,8 +10,10 @@ import { streamIdOf, type Severity } from '../../incidents/incident.events';
 import { toResource, type Incident } from '../../incidents/incident';
 import { nameBasedUuid } from '../../incidents/deterministicId';
 import { findWorkflow, findStep, StepNotApiSafe, UnknownStep } from '../../workflow';
+import { jsonBody } from '../body';
 import { requireRole, type Authenticator } from '../auth';
 import type { AppDependencies } from '../dependencies';
+import { matchedRoute } from '../requestContext';
 import { expectedVersion, idempotencyKey, incidentIdParam, parseBody, parseQuery } from '../parse';
 import { Problem } from '../problem';
 import {
@@ -31,7 +33,7 @@ export function incidentRoutes(deps: AppDependencies): Router {
   const opsPlus = requireRole(deps.authenticator, 'ops+');
   const opsOrAuditor = requireRole(deps.authenticator, 'ops+ or auditor');
 
-  router.get('/', opsPlus, async (req, res) => {
+  router.get('/', matchedRoute, opsPlus, async (req, res) => {
     const query = parseQuery(listIncidentsQuery, req.query);
     const list = await deps.queries.list(
       {
@@ -48,7 +50,7 @@ export function incidentRoutes(deps: AppDependencies): Router {
     res.json(list);
   });
 
-  router.post('/', opsPlus, async (req, res) => {
+  router.post('/', matchedRoute, opsPlus, ...jsonBody, async (req, res) => {
     const body = parseBody(incidentsPostSchema, req.body);
     if (body.action === 'escalation-sweep') {
       const result = await deps.sweeper.sweep('api', req.requestId);
@@ -88,7 +90,7 @@ export function incidentRoutes(deps: AppDependencies): Router {
     res.json({ incident: toResource(outcome.incident), events: outcome.events });
   });
 
-  router.get('/:incidentId', opsOrAuditor, async (req, res) => {
+  router.get('/:incidentId', matchedRoute, opsOrAuditor, async (req, res) => {
     const incidentId = incidentIdParam(req.params.incidentId);
     const query = parseQuery(incidentDetailQuery, req.query);
     const recorded = await deps.eventStore.readStream(streamIdOf(incidentId));
@@ -104,12 +106,14 @@ export function incidentRoutes(deps: AppDependencies): Router {
     res.json({ incident: toResource(state), timeline: visible.map(fromRecorded), workflow: workflowView(state) });
   });
 
-  router.get('/:incidentId/events', opsOrAuditor, async (req, res) => {
+  router.get('/:incidentId/events', matchedRoute, opsOrAuditor, async (req, res) => {
     const incidentId = incidentIdParam(req.params.incidentId);
     const query = parseQuery(eventsQuery, req.query);
     const streamId = streamIdOf(incidentId);
     const recorded = await deps.eventStore.readStream(streamId, { fromRevision: query.fromRevision ?? 0 });
-    if (recorded.length === 0 && (query.fromRevision ?? 0) === 0) throw new Problem('not_found', 'no incident has this id');
+    // Past the end of an existing stream is an empty page; a stream that does not exist is 404 whatever the offset.
+    const exists = recorded.length > 0 || (await deps.eventStore.readStream(streamId, { toRevision: 0 })).length > 0;
+    if (!exists) throw new Problem('not_found', 'no incident has this id');
     res.json({
       streamId,
       events: recorded.map((e) => ({
@@ -124,7 +128,7 @@ export function incidentRoutes(deps: AppDependencies): Router {
     });
   });
 
-  router.post('/:incidentId', opsPlus, async (req, res) => {
+  router.post('/:incidentId', matchedRoute, opsPlus, ...jsonBody, async (req, res) => {
     const incidentId = incidentIdParam(req.params.incidentId);
     const action = parseBody(incidentActionSchema, req.body);
     const context = commandContext(req);

@@ -1,8 +1,10 @@
 /** The workflow catalog and standalone execution of API-safe steps. */
 import { Router } from 'express';
 import { findStep, listWorkflows, StepNotApiSafe, UnknownStep } from '../../workflow';
+import { jsonBody } from '../body';
 import { requireRole } from '../auth';
 import type { AppDependencies } from '../dependencies';
+import { matchedRoute } from '../requestContext';
 import { parseBody } from '../parse';
 import { runStepSchema } from '../schemas';
 
@@ -11,11 +13,11 @@ export function workflowRoutes(deps: AppDependencies): Router {
   const opsPlus = requireRole(deps.authenticator, 'ops+');
   const catalog = listWorkflows();
 
-  router.get('/', opsPlus, (_req, res) => {
+  router.get('/', matchedRoute, opsPlus, (_req, res) => {
     res.json(catalog);
   });
 
-  router.post('/', opsPlus, async (req, res) => {
+  router.post('/', matchedRoute, opsPlus, ...jsonBody, async (req, res) => {
     // The step is judged before its input: an unsafe step is refused whatever it was given.
     const stepKey = (req.body as { stepKey?: unknown } | undefined)?.stepKey;
     if (typeof stepKey === 'string') {

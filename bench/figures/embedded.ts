@@ -1,0 +1,32 @@
+/**
+ * Figure 8, for information: the same command throughput with the service on its embedded store (PGlite in
+ * its own process, one connection), as `npm start` runs without DATABASE_URL.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RawRates } from '../context';
+import type { LoadDriver } from '../load-driver';
+import type { Plan } from '../plan';
+import type { Figure } from '../report';
+import { startServiceProcess } from '../service-process';
+import { measureCommandThroughput } from './command-throughput';
+
+export async function measureEmbedded(
+  load: LoadDriver,
+  plan: Plan,
+  raw: RawRates,
+  serviceEnv: Readonly<Record<string, string>>,
+  token: string,
+  log: (message: string) => void,
+): Promise<Figure[]> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'incident-bench-embedded-'));
+  const service = await startServiceProcess({ env: { ...serviceEnv, VPS_INCIDENT_DATA_DIR: dataDir } });
+  try {
+    const figures = await Promise.race([measureCommandThroughput(load, { baseUrl: service.url, token }, plan, raw, 'embedded', log), service.died]);
+    return [...figures, { figure: 'embedded.service.peak_rss', value: service.peakRssMb(), unit: 'MiB', goal: null, note: 'PGlite runs inside the service' }];
+  } finally {
+    await service.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
