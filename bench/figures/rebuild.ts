@@ -39,7 +39,7 @@ export async function measureRebuild(ctx: BenchContext): Promise<Figure[]> {
         unit: 'events/s',
         goal: REBUILD_GOAL_EVENTS_PER_SECOND,
         better: 'higher',
-        note: `${result.events} of ${stored} stored events in ${(result.durationMs / 1000).toFixed(1)} s`,
+        note: `${result.events} of ${stored} stored events in ${(result.durationMs / 1000).toFixed(1)} s${rows !== streams ? `; read model ${rows} of ${streams} incidents` : ''}`,
       },
     ];
   } finally {

@@ -19,6 +19,7 @@ import {
 
 const NOTIFY_CHANNEL = 'incident_events';
 const UNIQUE_VIOLATION = '23505';
+const HELD_BACK_POLL_MS = 50;
 
 type EventRow = {
   global_position: string;
@@ -68,6 +69,7 @@ export class PostgresEventStore implements EventStore {
   private listener: Client | undefined;
   private listenerRetry: NodeJS.Timeout | undefined;
   private closed = false;
+  private heldBackPoll: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly database: Database,
@@ -153,7 +155,26 @@ export class PostgresEventStore implements EventStore {
        LIMIT $3`,
       [transactionId, globalPosition, limit],
     );
+    if (result.rows.length === 0) await this.pollWhileHeldBack(transactionId!, globalPosition!);
     return result.rows.map(toRecorded);
+  }
+
+  /**
+   * Events committed behind a still-open transaction wake nobody when that transaction ends. When a read
+   * finds nothing but such events exist, readers are woken again shortly, until the events come through.
+   */
+  private async pollWhileHeldBack(transactionId: string, globalPosition: string): Promise<void> {
+    if (this.heldBackPoll !== undefined) return;
+    const held = await this.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)) AS held`,
+      [transactionId, globalPosition],
+    );
+    if (held.rows[0]?.held !== true) return;
+    this.heldBackPoll = setTimeout(() => {
+      this.heldBackPoll = undefined;
+      this.appended.emit('append');
+    }, HELD_BACK_POLL_MS);
+    this.heldBackPoll.unref();
   }
 
   onAppend(listener: () => void): () => void {
@@ -169,6 +190,7 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.listenerRetry);
+    clearTimeout(this.heldBackPoll);
     this.appended.removeAllListeners();
     const listener = this.listener;
     this.listener = undefined;

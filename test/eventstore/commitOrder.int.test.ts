@@ -43,8 +43,20 @@ describePostgres('reading all events in commit order on Postgres', () => {
     expect(whileOpen.map((e) => e.streamId)).not.toContain(streamB);
     expect(whileOpen.map((e) => e.streamId)).not.toContain(streamA);
 
+    // And a reader that found nothing is woken again, with no further append, once A's commit lets B through
+    const seenByWokenReader = new Promise<string[]>((resolve) => {
+      const stop = store.onAppend(() => {
+        void store.readAll(START, 100).then((events) => {
+          if (events.length === 0) return;
+          stop();
+          resolve(events.map((e) => e.streamId));
+        });
+      });
+    });
+
     // When A commits, Then both are returned, A first (it took the earlier transaction id)
     await transactionA.query('COMMIT');
+    await expect(seenByWokenReader).resolves.toEqual([streamA, streamB]);
     await transactionA.end();
     const afterCommit = await store.readAll(START, 100);
     expect(afterCommit.map((e) => e.streamId)).toEqual([streamA, streamB]);
