@@ -55,7 +55,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const eventStore: EventStore =
     config.eventStore === 'eventstoredb'
       ? createEventStoreDbEventStore(config.eventStoreConnectionString!)
-      : new PostgresEventStore(database, { listenForOtherWriters: database.mode === 'postgres' });
+      : new PostgresEventStore(database, { crossProcessWakeUps: database.mode === 'postgres' });
 
   const container = buildContainer({ config, clock, logger, database, eventStore });
   const processors = container.get<ProjectionProcessor[]>(TOKENS.Processors);

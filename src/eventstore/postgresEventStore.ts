@@ -1,7 +1,8 @@
 /**
  * The event store on PostgreSQL (a real server or embedded PGlite). An append is one statement, so one
- * round trip: it bumps the stream's revision only if it matches the expected one, inserts the events and
- * queues a NOTIFY, all or nothing.
+ * round trip: it bumps the stream's revision only if it matches the expected one and inserts the events,
+ * all or nothing. Other processes hear of appends through a debounced NOTIFY sent outside the append:
+ * a NOTIFY inside it would make every append commit one at a time, server-wide.
  */
 import { EventEmitter } from 'node:events';
 import { Client, type Pool } from 'pg';
@@ -56,13 +57,15 @@ const appendSql = (expected: ExpectedRevision) => `
     RETURNING transaction_id, global_position
   )
   SELECT (SELECT last FROM claimed)::int AS last,
-         (SELECT transaction_id::text || ':' || global_position::text FROM inserted ORDER BY global_position DESC LIMIT 1) AS position,
-         pg_notify('${NOTIFY_CHANNEL}', '')`;
+         (SELECT transaction_id::text || ':' || global_position::text FROM inserted ORDER BY global_position DESC LIMIT 1) AS position`;
 
 export type PostgresEventStoreOptions = Readonly<{
-  /** Listen for appends made by other processes (a real server only; PGlite is one session). */
-  listenForOtherWriters?: boolean;
+  /** Tell other processes of appends and hear of theirs (a real server only; PGlite is one session). */
+  crossProcessWakeUps?: boolean;
 }>;
+
+/** At most one NOTIFY per this many milliseconds per process, however many appends. */
+const ANNOUNCE_DEBOUNCE_MS = 10;
 
 export class PostgresEventStore implements EventStore {
   private readonly appended = new EventEmitter();
@@ -70,6 +73,7 @@ export class PostgresEventStore implements EventStore {
   private listenerRetry: NodeJS.Timeout | undefined;
   private closed = false;
   private heldBackPoll: NodeJS.Timeout | undefined;
+  private announcement: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly database: Database,
@@ -118,6 +122,7 @@ export class PostgresEventStore implements EventStore {
       return this.acknowledgeRetry(streamId, events, expectedRevision);
     }
     this.appended.emit('append');
+    this.announce();
     return { nextRevision: row.last, position: row.position };
   }
 
@@ -159,6 +164,16 @@ export class PostgresEventStore implements EventStore {
     return result.rows.map(toRecorded);
   }
 
+  private announce(): void {
+    if (this.options.crossProcessWakeUps !== true || this.announcement !== undefined || this.closed) return;
+    this.announcement = setTimeout(() => {
+      this.announcement = undefined;
+      // A lost notice only delays other processes until their next poll; it never loses an event.
+      this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`).catch(() => undefined);
+    }, ANNOUNCE_DEBOUNCE_MS);
+    this.announcement.unref();
+  }
+
   /**
    * Events committed behind a still-open transaction wake nobody when that transaction ends. When a read
    * finds nothing but such events exist, readers are woken again shortly, until the events come through.
@@ -179,7 +194,7 @@ export class PostgresEventStore implements EventStore {
 
   onAppend(listener: () => void): () => void {
     this.appended.on('append', listener);
-    if (this.options.listenForOtherWriters === true) void this.ensureListening();
+    if (this.options.crossProcessWakeUps === true) void this.ensureListening();
     return () => this.appended.off('append', listener);
   }
 
@@ -191,6 +206,7 @@ export class PostgresEventStore implements EventStore {
     this.closed = true;
     clearTimeout(this.listenerRetry);
     clearTimeout(this.heldBackPoll);
+    clearTimeout(this.announcement);
     this.appended.removeAllListeners();
     const listener = this.listener;
     this.listener = undefined;

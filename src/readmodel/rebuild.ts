@@ -22,6 +22,7 @@ export type RebuildResult = Readonly<{
 }>;
 
 const REBUILD_SUFFIX = '_rebuild';
+const HELD_BACK_RETRY_MS = 50;
 
 export async function rebuildProjection<Table extends string>(
   database: Database,
@@ -53,7 +54,9 @@ export async function rebuildProjection<Table extends string>(
     position = replayed.position;
     events += replayed.events;
     const live = await readCheckpoint(pool, projection.name);
-    if (replayed.events === 0 || comparePositions(position, live) >= 0) break;
+    if (comparePositions(position, live) >= 0) break;
+    // Short of the live checkpoint with nothing readable: events are held back for a moment, not missing.
+    if (replayed.events === 0) await new Promise((resolve) => setTimeout(resolve, HELD_BACK_RETRY_MS));
   }
 
   await transaction(pool, async (client) => {

@@ -288,6 +288,7 @@ describe('an internal error', () => {
   });
   afterAll(async () => server.close());
 
+  // The server is thrown away afterwards, so the table is not renamed back.
   it('given the read model table is gone, when the list is read, then it is 500 internal with no stack trace or SQL in the body', async () => {
     await server.service.processors[0]!.stop();
     await server.service.database.pool.query('ALTER TABLE incidents RENAME TO incidents_gone');
@@ -297,6 +298,5 @@ describe('an internal error', () => {
     expectProblem(res, 500, 'internal');
     const text = JSON.stringify(res.body);
     expect(text).not.toMatch(/incidents_gone|relation|SELECT|FROM|\.ts:\d+|\bat \w+ \(|node_modules/i);
-    await server.service.database.pool.query('ALTER TABLE incidents_gone RENAME TO incidents');
   });
 });
