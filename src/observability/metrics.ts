@@ -49,7 +49,7 @@ export class Metrics {
   readonly escalationDelay = new Histogram({
     name: 'escalation_delay_seconds',
     help: 'Delay from an incident\'s due time to its escalation event',
-    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
   readonly auditFailures = new Counter({

@@ -78,8 +78,14 @@ const silent = pino({ level: 'silent' });
     }
     const processor = new ProjectionProcessor(database, store, projections[0]!);
     processor.start();
-    await processor.waitUntilCaughtUp((await store.readAll(START, 100)).at(-1)!.position, 5_000);
-    await processor.stop();
+    try {
+      // readAll holds back events while any older transaction on the server is still open, so wait for all three.
+      let opened = await store.readAll(START, 100);
+      for (const deadline = Date.now() + 10_000; opened.length < 3 && Date.now() < deadline; opened = await store.readAll(START, 100)) await sleep(25);
+      await processor.waitUntilCaughtUp(opened.at(-1)!.position, 10_000);
+    } finally {
+      await processor.stop();
+    }
     clock.advance(5 * 60_000);
 
     const queries = new IncidentQueries(database);
