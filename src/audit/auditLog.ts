@@ -26,6 +26,7 @@ export class AuditLog {
   private queue: AuditRecord[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly pool: Pool,
@@ -80,6 +81,8 @@ export class AuditLog {
       this.logger.error({ err: error, records: batch.length }, 'audit write failed; will retry');
       // Keep them for the next flush rather than lose them, within the queue's bound.
       this.queue = [...batch, ...this.queue].slice(0, MAX_QUEUED);
+      // Once closed, the pool is gone: a retry timer would fail forever and keep the process alive.
+      if (this.closed) return;
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         void this.flush();
@@ -129,6 +132,7 @@ export class AuditLog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();

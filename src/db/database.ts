@@ -128,7 +128,9 @@ async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   const directory = path.resolve(dataDir, 'pglite');
   mkdirSync(directory, { recursive: true });
   const db = await PGlite.create(directory);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  // The pool holds one connection, but pg-pool discards a connection after any query error and opens a new
+  // one at once; the socket server must accept that newcomer while it is still tearing the old one down.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
   const pool = new GuardedPool({ ...poolConfig(`postgres://postgres@${host}:${port}/postgres`, 1), connectionTimeoutMillis: 30_000 });

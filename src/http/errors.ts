@@ -36,6 +36,14 @@ export function toProblem(error: unknown): Problem | undefined {
   if (typeof bodyParserType === 'string' && (bodyParserType.startsWith('encoding.') || bodyParserType === 'charset.unsupported')) {
     return new Problem('validation_failed', 'unsupported body encoding', [{ path: '(body)', message: 'unsupported encoding' }]);
   }
+  // express and its parsers signal a bad request (a malformed %-escape, a body in a bogus encoding…) with a 4xx status.
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 404) return new Problem('not_found', 'no such resource');
+    if (status === 412) return new Problem('precondition_failed', 'the precondition does not hold');
+    if (status === 413) return new Problem('payload_too_large', 'request bodies are limited to 64 KiB');
+    return new Problem('validation_failed', 'the request is malformed', [{ path: '(request)', message: 'malformed request' }]);
+  }
   return undefined;
 }
 

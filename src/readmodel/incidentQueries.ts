@@ -1,11 +1,11 @@
 /**
- * Questions answered from the `incidents` read model: the list with its counts (shared/API.md § GET
- * /api/ops/incidents) and the escalation sweep's due timers. The detail view folds the stream instead.
+ * Questions answered from the `incidents` and `incident_counts` read models: the list with its counts
+ * (shared/API.md § GET /api/ops/incidents) and the escalation sweep's due timers. The detail view folds the stream instead.
  */
 import type { Database } from '../db/database';
-import type { IncidentResource, LifecycleState, Postmortem } from '../incidents/incident';
+import { lifecycleStates, type IncidentResource, type LifecycleState, type Postmortem } from '../incidents/incident';
 import type { ActionItem, Severity } from '../incidents/incident.events';
-import { decodeCursor, encodeCursor } from './listCursor';
+import { decodeCursor, encodeCursor, type ListPosition } from './listCursor';
 
 export type IncidentListFilter = Readonly<{
   state?: readonly LifecycleState[];
@@ -55,8 +55,6 @@ type IncidentRow = {
   version: number;
 };
 
-type CountsRow = { open: number; acknowledged: number; resolved: number; closed: number; total: number; overdue: number };
-
 const COLUMNS = `id::text, title, description, severity, state, host_id, workflow_id, assignee_user_id, assignee_email,
   ack_due_at, next_escalation_at, escalation_count, postmortem, created_at, created_by, updated_at,
   acknowledged_at, resolved_at, closed_at, version`;
@@ -68,44 +66,87 @@ export class IncidentQueries {
 
   async list(filter: IncidentListFilter, now: Date): Promise<IncidentList> {
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    const scope = new Conditions();
-    if (filter.severity !== undefined) scope.add((p) => `severity = ANY(${p}::text[])`, filter.severity);
-    if (filter.hostId !== undefined) scope.add((p) => `host_id = ${p}`, filter.hostId);
-    if (filter.assigneeUserId !== undefined) scope.add((p) => `assignee_user_id = ${p}`, filter.assigneeUserId);
-
-    const page = scope.copy();
-    const states = filter.state ?? (filter.includeClosed ? undefined : NOT_CLOSED);
-    if (states !== undefined) page.add((p) => `state = ANY(${p}::text[])`, states);
-    if (after !== undefined) {
-      page.add((createdAt, id) => `(created_at, id) < (${createdAt}::timestamptz, ${id}::uuid)`, after.createdAt, after.id);
-    }
-    const limitParam = page.param(filter.limit + 1);
-
-    const nowParam = scope.param(now);
-    const [rows, counts] = await Promise.all([
-      this.database.pool.query<IncidentRow>(
-        `SELECT ${COLUMNS} FROM incidents ${page.where()} ORDER BY created_at DESC, id DESC LIMIT ${limitParam}`,
-        page.params,
-      ),
-      this.database.pool.query<CountsRow>(
-        `SELECT count(*) FILTER (WHERE state = 'open')::int AS open,
-                count(*) FILTER (WHERE state = 'acknowledged')::int AS acknowledged,
-                count(*) FILTER (WHERE state = 'resolved')::int AS resolved,
-                count(*) FILTER (WHERE state = 'closed')::int AS closed,
-                count(*)::int AS total,
-                count(*) FILTER (WHERE state = 'open' AND ack_due_at <= ${nowParam})::int AS overdue
-         FROM incidents ${scope.where()}`,
-        scope.params,
-      ),
-    ]);
-
-    const incidents = rows.rows.slice(0, filter.limit).map(toResource);
+    const [rows, counts] = await Promise.all([this.page(filter, after), this.counts(filter, now)]);
+    const incidents = rows.slice(0, filter.limit).map(toResource);
     const last = incidents[incidents.length - 1];
     return {
       incidents,
-      counts: counts.rows[0]!,
-      nextCursor: rows.rows.length > filter.limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+      counts,
+      nextCursor: rows.length > filter.limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
     };
+  }
+
+  /**
+   * One more row than the page holds, to tell whether another follows. The rows are read state by state (and
+   * severity by severity when filtered) and merged newest first: each part is a walk down an index in
+   * (created_at, id) order that stops once it has a page, and the merge pulls from each only what the page
+   * takes; a single walk filtered by state would step over every row of the states left out. (A part needs its
+   * own ORDER BY and LIMIT: PostgreSQL merges UNION ALL branches that have WHERE clauses only then.)
+   */
+  private async page(filter: IncidentListFilter, after: ListPosition | undefined): Promise<IncidentRow[]> {
+    const params = new Params();
+    const limit = params.add(filter.limit + 1);
+    const shared: string[] = [];
+    if (filter.hostId !== undefined) shared.push(`host_id = ${params.add(filter.hostId)}`);
+    if (filter.assigneeUserId !== undefined) shared.push(`assignee_user_id = ${params.add(filter.assigneeUserId)}`);
+    if (after !== undefined) shared.push(`(created_at, id) < (${params.add(after.createdAt)}::timestamptz, ${params.add(after.id)}::uuid)`);
+    const states = distinct(filter.state ?? (filter.includeClosed ? lifecycleStates : NOT_CLOSED));
+    const severities = filter.severity === undefined ? [undefined] : distinct(filter.severity);
+    const parts = states.flatMap((state) =>
+      severities.map((severity) => {
+        const where = [`state = ${params.add(state)}`, ...(severity === undefined ? [] : [`severity = ${params.add(severity)}`]), ...shared];
+        return `(SELECT * FROM incidents WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ${limit})`;
+      }),
+    );
+    if (parts.length === 0) return [];
+    // Qualified, the keys are the uuid and timestamp read, not the text the select list turns the id into.
+    const result = await this.database.pool.query<IncidentRow>(
+      `SELECT ${COLUMNS} FROM (${parts.join(' UNION ALL ')}) AS i ORDER BY i.created_at DESC, i.id DESC LIMIT ${limit}`,
+      params.values,
+    );
+    return result.rows;
+  }
+
+  /**
+   * The counts over the filters other than state, summed from the groups the projection keeps; overdue is the
+   * open count less the open incidents not yet due (few: those opened or reopened within their acknowledgement
+   * time). One statement, so both halves see the same snapshot.
+   */
+  private async counts(filter: IncidentListFilter, now: Date): Promise<IncidentCounts> {
+    const params = new Params();
+    const groups: string[] = [];
+    const openNotDue = [`state = 'open'`];
+    if (filter.hostId === undefined) groups.push('host IS NULL');
+    else {
+      const host = params.add(filter.hostId);
+      groups.push(`host = ${host}`);
+      openNotDue.push(`host_id = ${host}`);
+    }
+    if (filter.assigneeUserId === undefined) groups.push('assignee IS NULL');
+    else {
+      const assignee = params.add(filter.assigneeUserId);
+      groups.push(`assignee = ${assignee}`);
+      openNotDue.push(`assignee_user_id = ${assignee}`);
+    }
+    if (filter.severity !== undefined) {
+      const severities = params.add(filter.severity);
+      groups.push(`severity = ANY(${severities}::text[])`);
+      openNotDue.push(`severity = ANY(${severities}::text[])`);
+    }
+    // Two ranges of the open incidents' ack_due_at index: as one OR, the planner would filter the whole index.
+    const notDue = (timer: string) => `(SELECT count(*) FROM incidents WHERE ${[...openNotDue, timer].join(' AND ')})`;
+    const open = `coalesce(sum(incidents) FILTER (WHERE state = 'open'), 0)`;
+    const result = await this.database.pool.query<IncidentCounts>(
+      `SELECT ${open}::int AS open,
+              coalesce(sum(incidents) FILTER (WHERE state = 'acknowledged'), 0)::int AS acknowledged,
+              coalesce(sum(incidents) FILTER (WHERE state = 'resolved'), 0)::int AS resolved,
+              coalesce(sum(incidents) FILTER (WHERE state = 'closed'), 0)::int AS closed,
+              coalesce(sum(incidents), 0)::int AS total,
+              (${open} - ${notDue(`ack_due_at > ${params.add(now)}`)} - ${notDue('ack_due_at IS NULL')})::int AS overdue
+       FROM incident_counts WHERE ${groups.join(' AND ')}`,
+      params.values,
+    );
+    return result.rows[0]!;
   }
 
   /** Open incidents whose escalation is due at `now`, the longest overdue first. */
@@ -128,32 +169,18 @@ export class IncidentQueries {
   }
 }
 
-/** A WHERE clause built from optional filters, with its positional parameters. */
-class Conditions {
-  readonly params: unknown[] = [];
-  private sql = '';
+/** A statement's positional parameters. */
+class Params {
+  readonly values: unknown[] = [];
 
-  copy(): Conditions {
-    const copy = new Conditions();
-    copy.params.push(...this.params);
-    copy.sql = this.sql;
-    return copy;
-  }
-
-  param(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-
-  add(condition: (...params: string[]) => string, ...values: unknown[]): void {
-    const clause = condition(...values.map((value) => this.param(value)));
-    this.sql = this.sql === '' ? clause : `${this.sql} AND ${clause}`;
-  }
-
-  where(): string {
-    return this.sql === '' ? '' : `WHERE ${this.sql}`;
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
   }
 }
+
+/** A state or severity named twice in a filter must not read its rows twice. */
+const distinct = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
 

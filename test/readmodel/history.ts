@@ -192,5 +192,5 @@ export async function readEverything(store: EventStore, through: string): Promis
 
 /** No events, no read-model rows, no checkpoints. */
 export async function emptyDatabase(database: { pool: Pool }): Promise<void> {
-  await database.pool.query(`TRUNCATE events, streams, incidents, projection_checkpoints`);
+  await database.pool.query(`TRUNCATE events, streams, incidents, incident_counts, projection_checkpoints`);
 }

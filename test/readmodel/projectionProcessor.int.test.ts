@@ -15,9 +15,9 @@ import { databaseTargets, type TestDatabase } from '../support/databases';
 import { appendRandomHistory, emptyDatabase, foldAll, readEverything, tableRows } from './history';
 
 /** Applies the first half of a batch, then throws — while `failing` says so, and only from the `fromBatch`-th batch on. */
-function crashingHalfway(inner: Projection<'incidents'>, fromBatch: number) {
+function crashingHalfway<Table extends string>(inner: Projection<Table>, fromBatch: number) {
   const control = { failing: true, batches: 0, crashes: 0 };
-  const projection: Projection<'incidents'> = {
+  const projection: Projection<Table> = {
     name: inner.name,
     tables: inner.tables,
     async apply(client, events, tables) {
