@@ -37,6 +37,37 @@ export async function tableRows(pool: Pool, table: string): Promise<Record<strin
   return result.rows;
 }
 
+export type CountRow = Readonly<{ host: string | null; assignee: string | null; severity: string; state: string; incidents: number }>;
+
+const countOrder = (row: CountRow) => JSON.stringify([row.host, row.assignee, row.severity, row.state]);
+const byGroup = (rows: CountRow[]) => rows.sort((a, b) => countOrder(a).localeCompare(countOrder(b)));
+
+/** Every group of `incident_counts`, zero counts included, in one fixed order. */
+export async function countRows(pool: Pool): Promise<CountRow[]> {
+  const result = await pool.query<CountRow>(`SELECT host, assignee, severity, state, incidents FROM incident_counts`);
+  return byGroup(result.rows);
+}
+
+/**
+ * The oracle for the counts: each incident counted in its (host, assignee, severity, state) group and in the
+ * roll-ups over every host and/or every assignee (null), a missing host or assignee only in the roll-ups.
+ * Only the groups that hold incidents.
+ */
+export function bruteForceCounts(incidents: readonly IncidentResource[]): CountRow[] {
+  const groups = new Map<string, CountRow>();
+  for (const incident of incidents) {
+    for (const host of incident.hostId === null ? [null] : [incident.hostId, null]) {
+      for (const assignee of incident.assigneeUserId === null ? [null] : [incident.assigneeUserId, null]) {
+        const group = { host, assignee, severity: incident.severity, state: incident.state, incidents: 0 };
+        const key = countOrder(group);
+        const counted = groups.get(key) ?? group;
+        groups.set(key, { ...counted, incidents: counted.incidents + 1 });
+      }
+    }
+  }
+  return byGroup([...groups.values()]);
+}
+
 /** A small seeded generator, so a failing random history can be replayed. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

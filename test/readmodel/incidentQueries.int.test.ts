@@ -75,6 +75,12 @@ describe.each(databaseTargets)('incident queries on $name', ({ open }) => {
         assigneeUserId: 'user-bob', assigneeEmail: null, openedAt: '2026-11-26T15:00:00.000Z', openedBy: 'user-alice',
         ackDueAt: '2026-11-26T15:15:00.000Z', nextEscalationAt: '2026-11-26T15:15:00.000Z' } }]);
     }
+    // And one incident whose acknowledgement falls due at the very moment asked about (overdue by then)
+    const dueNow = randomUUID();
+    last = await append(store, dueNow, [{ type: 'IncidentOpened', data: {
+      incidentId: dueNow, title: 'due now', description: null, severity: 'critical', hostId: 'web-1', workflowId: null,
+      assigneeUserId: 'user-bob', assigneeEmail: null, openedAt: '2026-11-26T19:55:00.000Z', openedBy: 'user-alice',
+      ackDueAt: NOW.toISOString(), nextEscalationAt: NOW.toISOString() } }]);
     const processor = new ProjectionProcessor(database, store, incidentsProjection, { batchSize: 100 });
     processor.start();
     await processor.waitUntilCaughtUp(last, 20_000);
@@ -115,6 +121,14 @@ describe.each(databaseTargets)('incident queries on $name', ({ open }) => {
       expect({ filter, ids: seen.map((i) => i.id) }).toEqual({ filter, ids: expected.map((i) => i.id) });
       expect(seen).toEqual(expected);
     }
+  });
+
+  it('a state or severity named twice lists and counts each incident once', async () => {
+    const page = await queries.list({ state: ['open', 'resolved', 'open'], severity: ['high', 'critical', 'high'], includeClosed: false, limit: 200 }, NOW);
+    const expected = bruteForce(all, { includeClosed: false, state: ['open', 'resolved'], severity: ['high', 'critical'] }, NOW);
+    expect(expected.incidents.length).toBeGreaterThan(3);
+    expect(page.incidents.map((i) => i.id)).toEqual(expected.incidents.map((i) => i.id));
+    expect(page.counts).toEqual(expected.counts);
   });
 
   it('a page that ends exactly at the last row has no next cursor', async () => {

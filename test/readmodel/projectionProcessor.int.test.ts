@@ -12,7 +12,7 @@ import { ProjectionProcessor } from '../../src/readmodel/projectionProcessor';
 import { CatchUpTimedOut } from '../../src/readmodel/readmodel.errors';
 import { rebuildProjection } from '../../src/readmodel/rebuild';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-import { appendRandomHistory, emptyDatabase, foldAll, readEverything, tableRows } from './history';
+import { appendRandomHistory, bruteForceCounts, countRows, emptyDatabase, foldAll, readEverything, tableRows } from './history';
 
 /** Applies the first half of a batch, then throws — while `failing` says so, and only from the `fromBatch`-th batch on. */
 function crashingHalfway<Table extends string>(inner: Projection<Table>, fromBatch: number) {
@@ -86,6 +86,7 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
     expect(committed[0]!.position).toBe(firstBatch[firstBatch.length - 1]!.position);
     expect(await readCheckpoint(database.pool, 'incidents')).toBe(committed[0]!.position);
     expect(byId(await listAll(queries))).toEqual(byId(foldAll(firstBatch)));
+    expect((await countRows(database.pool)).filter((row) => row.incidents !== 0)).toEqual(bruteForceCounts(foldAll(firstBatch)));
 
     // When a healthy processor starts in its place
     const restarted = new ProjectionProcessor(database, store, incidentsProjection, { batchSize: 40 });
@@ -96,8 +97,10 @@ describe.each(databaseTargets)('the projection processor on $name', ({ open }) =
     // Then the rows are those of the whole history, and equal a full replay column by column
     expect(byId(await listAll(queries))).toEqual(byId(foldAll(everything)));
     const incremental = await tableRows(database.pool, 'incidents');
+    const incrementalCounts = await countRows(database.pool);
     await rebuildProjection(database, store, incidentsProjection);
     expect(await tableRows(database.pool, 'incidents')).toEqual(incremental);
+    expect(await countRows(database.pool)).toEqual(incrementalCounts);
   });
 
   it('a failing batch is retried after a pause until it succeeds, and no event is skipped', async () => {
