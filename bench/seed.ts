@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { inTransaction } from '../src/db/transaction';
 
 /**
  * - `open`: opened, then notes; stays open, not due for a year.
@@ -89,18 +90,10 @@ export async function seed(pool: Pool, options: SeedOptions): Promise<void> {
   if (!options.project) await waitUntilProjected(pool, 120_000);
   for (let first = 0; first < options.incidents; first += INCIDENTS_PER_STATEMENT) {
     const last = Math.min(options.incidents, first + INCIDENTS_PER_STATEMENT) - 1;
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       await client.query(SEED_SQL, [options.prefix, first, last, options.eventsPerIncident, options.kind]);
       if (!options.project) await client.query(MOVE_CHECKPOINT_SQL, [PROJECTION]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
 

@@ -10,8 +10,9 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '../db/database';
 import type { EventStore } from '../eventstore/eventStore';
-import { AdvisoryLock } from './advisoryLock';
+import { AdvisoryLock } from '../db/advisoryLock';
 import { ensureCheckpoint, lockCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints';
+import { inTransaction } from '../db/transaction';
 import { comparePositions } from './position';
 import { liveTables, type Projection } from './projection';
 import { CatchUpTimedOut } from './readmodel.errors';
@@ -200,24 +201,17 @@ export class ProjectionProcessor<Table extends string = string> {
     if (last === undefined) return 'idle';
 
     const started = performance.now();
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    const applied = await inTransaction(pool, async (client) => {
       const stored = await lockCheckpoint(client, this.projection.name);
-      if (stored !== from) {
-        // Someone else moved it (another processor, or a rebuild swapping tables): start again from there.
-        await client.query('ROLLBACK');
-        this.position = stored;
-        return 'more';
-      }
+      // Someone else moved it (another processor, or a rebuild swapping tables): start again from there.
+      if (stored !== from) return { movedTo: stored };
       await this.projection.apply(client, events, liveTables(this.projection));
       await saveCheckpoint(client, this.projection.name, last.position);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      return undefined;
+    });
+    if (applied !== undefined) {
+      this.position = applied.movedTo;
+      return 'more';
     }
     this.position = last.position;
     this.committed.emit('commit');

@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { Database } from '../db/database';
+import { inTransaction } from '../db/transaction';
 import { START, type EventStore } from '../eventstore/eventStore';
 import { ensureCheckpoint, lockCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints';
 import { comparePositions } from './position';
@@ -35,7 +36,7 @@ export async function rebuildProjection<Table extends string>(
   const fresh = tablesNamed(projection, (table) => `${table}${REBUILD_SUFFIX}`);
   const pool = database.pool;
   const deferredIndexes: string[] = [];
-  await transaction(pool, async (client) => {
+  await inTransaction(pool, async (client) => {
     for (const table of projection.tables) {
       await client.query(`DROP TABLE IF EXISTS ${fresh[table]}`);
       // While loading, the copy is unlogged (it is worthless until swapped in, so its many updates need no WAL)
@@ -59,7 +60,7 @@ export async function rebuildProjection<Table extends string>(
     if (replayed.events === 0) await new Promise((resolve) => setTimeout(resolve, HELD_BACK_RETRY_MS));
   }
 
-  await transaction(pool, async (client) => {
+  await inTransaction(pool, async (client) => {
     for (const table of projection.tables) {
       await client.query(`ALTER TABLE ${fresh[table]} RESET (fillfactor)`);
       await client.query(`ALTER TABLE ${fresh[table]} SET LOGGED`);
@@ -88,7 +89,7 @@ async function replay<Table extends string>(
     for (let batch = await next; batch.length > 0; batch = await next) {
       position = batch[batch.length - 1]!.position;
       next = eventStore.readAll(position, batchSize);
-      await transaction(pool, (client) => projection.apply(client, batch, tables));
+      await inTransaction(pool, (client) => projection.apply(client, batch, tables));
       events += batch.length;
     }
   } finally {
@@ -99,7 +100,7 @@ async function replay<Table extends string>(
 
 async function swapIn(pool: Pool, projection: Projection, position: string): Promise<void> {
   await ensureCheckpoint(pool, projection.name);
-  await transaction(pool, async (client) => {
+  await inTransaction(pool, async (client) => {
     // The checkpoint first, as the processor takes it: a batch in flight finishes before the tables move.
     await lockCheckpoint(client, projection.name);
     for (const table of projection.tables) {
@@ -135,19 +136,5 @@ async function renameIndexes(client: Queryable, table: string, copy: string): Pr
   );
   for (const { name } of indexes.rows) {
     if (name.startsWith(`${copy}_`)) await client.query(`ALTER INDEX ${name} RENAME TO ${table}_${name.slice(copy.length + 1)}`);
-  }
-}
-
-async function transaction(pool: Pool, work: (client: Queryable) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
   }
 }

@@ -11,6 +11,7 @@ export class AdvisoryLock {
   constructor(
     private readonly connectionString: string,
     private readonly key: string,
+    private readonly applicationName = 'incident-engine-lock',
   ) {}
 
   get held(): boolean {
@@ -27,6 +28,15 @@ export class AdvisoryLock {
     return this.holding;
   }
 
+  /** Lets go of the lock but keeps the connection for the next tryAcquire; closing it releases the lock just the same. */
+  async unlock(): Promise<void> {
+    const client = this.client;
+    if (!this.holding || client === undefined) return;
+    this.holding = false;
+    await client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [this.key]).catch(() => this.release());
+  }
+
+  /** Lets go of the lock and closes its connection. */
   async release(): Promise<void> {
     const client = this.client;
     this.client = undefined;
@@ -35,7 +45,12 @@ export class AdvisoryLock {
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.connectionString, connectionTimeoutMillis: 3_000, application_name: 'incident-engine-lock' });
+    const client = new Client({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: 3_000,
+      keepAlive: true,
+      application_name: this.applicationName,
+    });
     const lost = () => {
       if (this.client !== client) return;
       this.client = undefined;
