@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import pino from 'pino';
 import { signToken } from '../src/auth/tokens';
 import { loadConfig } from '../src/config/config';
 import { startService, type RunningService } from '../src/service';
+import { createScratchDatabase } from './scratch-database';
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-01';
 const CONNECTIONS = [1, 8] as const;
@@ -80,24 +80,6 @@ function inChild(scenario: Scenario): Promise<Figure> {
   });
 }
 
-async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `bench_http_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 /** Fresh open incidents to acknowledge, opened through the command side (not timed). */
 async function openIncidents(service: RunningService, wanted: number): Promise<string[]> {
@@ -122,7 +104,7 @@ async function openIncidents(service: RunningService, wanted: number): Promise<s
 
 export async function measureHttpThroughput(options: Readonly<{ databaseUrl: string; seconds?: number }>): Promise<Figure[]> {
   const seconds = options.seconds ?? 5;
-  const scratch = await scratchDatabase(options.databaseUrl);
+  const scratch = await createScratchDatabase(options.databaseUrl);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-http-'));
   const config = loadConfig({
     PORT: '0',

@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import pino from 'pino';
 import { projections } from '../projections';
 import { loadConfig } from '../src/config/config';
@@ -27,25 +26,13 @@ import { Metrics } from '../src/observability/metrics';
 import { IncidentQueries } from '../src/readmodel/incidentQueries';
 import { ProjectionProcessor } from '../src/readmodel/projectionProcessor';
 import { startService } from '../src/service';
+import { createScratchDatabase } from './scratch-database';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('set DATABASE_URL to a Postgres server (a scratch database is created on it)');
 const silent = pino({ level: 'silent' });
 const T0 = new Date('2026-11-26T14:00:00.000Z');
 
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bench_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -68,7 +55,7 @@ const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sor
 
 async function sweepTenThousand(concurrency: number): Promise<void> {
   const INCIDENTS = 10_000;
-  const scratch = await scratchDatabase();
+  const scratch = await createScratchDatabase(serverUrl!);
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
   try {
     await migrate(database);
@@ -122,7 +109,7 @@ async function sweepTenThousand(concurrency: number): Promise<void> {
 
 async function loopDelay(): Promise<void> {
   const INCIDENTS = 200;
-  const scratch = await scratchDatabase();
+  const scratch = await createScratchDatabase(serverUrl!);
   const secret = 'bench-secret-bench-secret-bench-secret-00';
   const config = loadConfig({
     PORT: '0',
