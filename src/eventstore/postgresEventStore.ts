@@ -65,7 +65,7 @@ export type PostgresEventStoreOptions = Readonly<{
 }>;
 
 /** At most one NOTIFY per this many milliseconds per process, however many appends. */
-const ANNOUNCE_DEBOUNCE_MS = 10;
+const ANNOUNCE_DEBOUNCE_MS = 25;
 
 export class PostgresEventStore implements EventStore {
   private readonly appended = new EventEmitter();
