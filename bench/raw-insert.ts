@@ -11,7 +11,7 @@ export type RawInsertOptions = Readonly<{
   clients: number;
   warmupMs: number;
   durationMs: number;
-  /** Also queue a NOTIFY in each insert, as the event store's append does: shows what that costs the database. */
+  /** Also queue a NOTIFY in each insert (as the append once did): shows what that costs the database. */
   notify?: boolean;
 }>;
 export type RawInsertResult = Readonly<{ clients: number; transactions: number; durationMs: number; perSecond: number }>;

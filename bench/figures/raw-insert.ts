@@ -32,7 +32,7 @@ export async function measureRawInserts(ctx: BenchContext): Promise<{ rates: Raw
     unit: 'tx/s',
     goal: null,
     ratio: withNotify / rates[8]!,
-    note: 'the same INSERT + pg_notify, as the append does',
+    note: 'the same INSERT + pg_notify: why the append sends none',
   });
   ctx.log(`raw insert + pg_notify at 8 clients: ${Math.round(withNotify)} tx/s`);
   await ctx.pool.query('DROP TABLE bench_raw_insert');
