@@ -7,7 +7,6 @@
 import { EventEmitter } from 'node:events';
 import { Client, type Pool } from 'pg';
 import type { Database } from '../db/database';
-import { asStoreError } from '../db/unavailable';
 import {
   WrongExpectedRevision,
   type AppendResult,
@@ -237,12 +236,9 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async query<R extends object>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
-    try {
-      return await this.pool.query<R & import('pg').QueryResultRow>(sql, params);
-    } catch (error) {
-      throw asStoreError(error);
-    }
+  /** The database's pool already turns connection failures into StoreUnavailable (src/db/database.ts). */
+  private query<R extends object>(sql: string, params: unknown[]): Promise<{ rows: R[] }> {
+    return this.pool.query<R & import('pg').QueryResultRow>(sql, params);
   }
 }
 

@@ -45,7 +45,7 @@ export function createApp(deps: AppDependencies): Express {
 
   const ops = express.Router();
   ops.use(auditTrail(deps.audit, () => deps.clock.now()));
-  ops.post('/incidents/escalate', matchedRoute, escalateToken(deps.config.escalateToken), ...escalateRoute(deps, deps.authenticator));
+  ops.post('/incidents/escalate', matchedRoute, escalateToken(deps.config.escalateToken), ...escalateRoute(deps));
   ops.use('/incidents', incidentRoutes(deps));
   ops.use('/incident-workflow', workflowRoutes(deps));
   ops.use('/audit', auditRoutes(deps));

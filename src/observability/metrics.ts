@@ -58,6 +58,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Publishes each projection's lag, as /readyz and /metrics read it. */
+  recordProjectionLag(statuses: readonly Readonly<{ name: string; lagEvents: number; lagMs: number }>[]): void {
+    for (const status of statuses) {
+      this.projectionLagEvents.set({ projection: status.name }, status.lagEvents);
+      this.projectionLagSeconds.set({ projection: status.name }, status.lagMs / 1000);
+    }
+  }
+
   constructor(options: Readonly<{ processMetrics?: boolean }> = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

@@ -11,7 +11,7 @@ import { toResource, type Incident } from '../../incidents/incident';
 import { nameBasedUuid } from '../../incidents/deterministicId';
 import { findWorkflow, findStep, StepNotApiSafe, UnknownStep } from '../../workflow';
 import { jsonBody } from '../body';
-import { requireRole, type Authenticator } from '../auth';
+import { requireRole } from '../auth';
 import type { AppDependencies } from '../dependencies';
 import { matchedRoute } from '../requestContext';
 import { expectedVersion, idempotencyKey, incidentIdParam, parseBody, parseQuery } from '../parse';
@@ -150,8 +150,8 @@ export function incidentRoutes(deps: AppDependencies): Router {
 }
 
 /** The automation endpoint: the escalation token (checked by the caller's middleware) or an ops+ token. */
-export function escalateRoute(deps: AppDependencies, authenticator: Authenticator) {
-  const opsPlus = requireRole(authenticator, 'ops+');
+export function escalateRoute(deps: AppDependencies) {
+  const opsPlus = requireRole(deps.authenticator, 'ops+');
   return [
     async (req: Request, res: import('express').Response, next: import('express').NextFunction) => {
       if (req.system !== undefined) {

@@ -17,20 +17,13 @@ export function operationsRoutes(deps: AppDependencies): Router {
       probe(async () => void (await deps.database.pool.query('SELECT 1'))),
       deps.projectionStatus().catch(() => []),
     ]);
-    for (const status of projections) {
-      deps.metrics.projectionLagEvents.set({ projection: status.name }, status.lagEvents);
-      deps.metrics.projectionLagSeconds.set({ projection: status.name }, status.lagMs / 1000);
-    }
+    deps.metrics.recordProjectionLag(projections);
     const ready = eventStore === 'ok' && database === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { eventStore, database }, projections });
   });
 
   router.get('/metrics', async (_req, res) => {
-    const statuses = await deps.projectionStatus().catch(() => []);
-    for (const status of statuses) {
-      deps.metrics.projectionLagEvents.set({ projection: status.name }, status.lagEvents);
-      deps.metrics.projectionLagSeconds.set({ projection: status.name }, status.lagMs / 1000);
-    }
+    deps.metrics.recordProjectionLag(await deps.projectionStatus().catch(() => []));
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
