@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { TimerPolicy } from '../incidents/timerPolicy';
 import { defaultTimerPolicy } from '../incidents/timerPolicy';
 import { InvalidStepConfig, parseAllowHosts, parseWebhooks } from '../workflow';
+import { ConfigFileError, loadConfigFile, type ConfigFile } from './configFile';
 
 const minutes = (fallback: number) =>
   z
@@ -68,6 +69,10 @@ const environmentSchema = z.object({
   }),
   VPS_INCIDENT_STEP_ALLOW_HOSTS: optionalText,
   VPS_INCIDENT_WEBHOOKS: optionalText,
+  VPS_INCIDENT_CONFIG: optionalText,
+  VPS_INCIDENT_PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), {
+    message: 'must be an http(s) URL without query or fragment',
+  }),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be a pino level' }).optional()),
 });
 
@@ -87,6 +92,10 @@ export type Config = Readonly<{
   stepAllowHosts: readonly string[];
   webhooks: Readonly<Record<string, string>>;
   logLevel: string;
+  /** The configuration file: integrations, notification channels and routes. */
+  file: ConfigFile;
+  /** Base of the console links in notifications, without a trailing slash. */
+  publicUrl: string;
 }>;
 
 export class ConfigError extends Error {
@@ -128,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stepAllowHosts: stepSetting(() => parseAllowHosts(e.VPS_INCIDENT_STEP_ALLOW_HOSTS)),
     webhooks: stepSetting(() => parseWebhooks(e.VPS_INCIDENT_WEBHOOKS)),
     logLevel: e.LOG_LEVEL ?? 'info',
+    file: configFile(() => loadConfigFile(e.VPS_INCIDENT_CONFIG, env)),
+    publicUrl: (e.VPS_INCIDENT_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
   };
 }
 
@@ -137,6 +148,15 @@ function stepSetting<T>(parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof InvalidStepConfig) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+function configFile(load: () => ConfigFile): ConfigFile {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new ConfigError(`VPS_INCIDENT_CONFIG ${error.message}`);
     throw error;
   }
 }
