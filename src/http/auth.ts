@@ -10,7 +10,8 @@ import { Problem } from './problem';
 export type Role = 'viewer' | 'ops' | 'admin' | 'auditor';
 export const roles: readonly Role[] = ['viewer', 'ops', 'admin', 'auditor'];
 
-export type Principal = Readonly<{ userId: string; email: string | null; role: Role }>;
+/** `expiresAt`: the token's `exp`, so long-lived responses (the live stream) end when it does. */
+export type Principal = Readonly<{ userId: string; email: string | null; role: Role; expiresAt: Date }>;
 
 const claimsSchema = z.object({
   sub: z.string().min(1).max(200),
@@ -37,7 +38,7 @@ export class Authenticator {
     });
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new Problem('unauthorized', 'the bearer token lacks sub, role or exp');
-    return { userId: claims.data.sub, email: claims.data.email ?? null, role: claims.data.role };
+    return { userId: claims.data.sub, email: claims.data.email ?? null, role: claims.data.role, expiresAt: new Date(claims.data.exp * 1000) };
   }
 
   private async verifyToken(token: string): Promise<unknown> {
