@@ -10,6 +10,8 @@ module.exports = {
     }],
   },
   // node-pg-migrate 9 and its loader are ESM-only; jest on Node 20 loads CommonJS, so swc converts them.
-  transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate|jose|inversify|@inversifyjs|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs|balanced-match|brace-expansion|yargs|yargs-parser|cliui|y18n|escalade|get-caller-file|string-width|strip-ansi|ansi-regex|emoji-regex|wrap-ansi|ansi-styles|jiti)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate|@seriousme|jose|inversify|@inversifyjs|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs|balanced-match|brace-expansion|yargs|yargs-parser|cliui|y18n|escalade|get-caller-file|string-width|strip-ansi|ansi-regex|emoji-regex|wrap-ansi|ansi-styles|jiti)/)'],
+  // A missing browser is found (or installed) once, before any suite starts.
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
   testTimeout: 30000,
 };

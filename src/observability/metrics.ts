@@ -67,6 +67,13 @@ export class Metrics {
   }
 
   constructor(options: Readonly<{ processMetrics?: boolean }> = {}) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client publishes these totals as gauges, which Prometheus' naming rules (promtool) refuse; the
+      // same numbers stand per type in nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
   }
 }

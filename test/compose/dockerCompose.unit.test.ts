@@ -19,7 +19,8 @@ type Service = {
 };
 
 const root = join(__dirname, '..', '..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+// Compose resolves `<<: *app` merge keys; so must we, to read each replica as compose does.
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
 };
@@ -50,8 +51,17 @@ const environmentOf = (name: string, shell: Record<string, string>): Record<stri
 const appEnvironment = (shell: Record<string, string>) => environmentOf('app', shell);
 
 describe('docker-compose.yml', () => {
-  it('runs the app, EventStoreDB and Postgres', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['app', 'eventstore', 'postgres']);
+  it('runs two app replicas, EventStoreDB and Postgres', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['app', 'app-2', 'eventstore', 'postgres']);
+  });
+
+  it('the second replica is the same app on the same stores, published on another host port', () => {
+    const shell = { VPS_INCIDENT_JWT_SECRET: secret };
+    expect(environmentOf('app-2', shell)).toEqual(appEnvironment(shell));
+    expect(service('app-2').build).toBe('.');
+    expect(service('app-2').depends_on).toEqual(service('app').depends_on);
+    expect(service('app').ports).toEqual(['3000:3000']);
+    expect(service('app-2').ports).toEqual(['3001:3000']);
   });
 
   it('EventStoreDB runs as one insecure node without projections, with its gRPC/HTTP port and a health check', () => {
@@ -138,9 +148,10 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
   });
 
-  it('starts the same entry point as npm start', () => {
-    const entry = /node (\S+\.js)/.exec(packageJson.scripts.start ?? '')?.[1];
+  it('starts the same built entry point as npm start runs', () => {
+    const entry = /^node (\S+\.js)$/.exec(packageJson.scripts['start:production'] ?? '')?.[1];
     expect(entry).toBe('dist/src/main.js');
+    expect(readFileSync(join(root, 'scripts', 'start.mjs'), 'utf8')).toContain("join(root, 'dist', 'src', 'main.js')");
     expect(dockerfile).toMatch(new RegExp(`^CMD \\["node", "${entry}"\\]$`, 'm'));
   });
 
