@@ -9,6 +9,7 @@ import { errorHandler } from './errors';
 import { escalateToken } from './escalateToken';
 import { openApiDocument } from './openapi';
 import { Problem } from './problem';
+import { apiDocsRoutes } from './docs/apiDocs';
 import { auditTrail, matchedRoute, observe, requestId } from './requestContext';
 import { auditRoutes } from './routes/audit';
 import { escalateRoute, incidentRoutes } from './routes/incidents';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  app.use(apiDocsRoutes());
 
   const ops = express.Router();
   ops.use(auditTrail(deps.audit, () => deps.clock.now()));

@@ -87,6 +87,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/readyz': { get: { summary: 'Stores reachable', responses: { '200': ok('ready'), '503': ok('unavailable') } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain metrics' } } } },
       '/api/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI 3.1') } } },
+      '/api/docs': { get: { summary: 'This document, rendered for people (Swagger UI)', responses: { '200': { description: 'HTML' } } } },
       '/admin': { get: { summary: 'The ops console', responses: { '200': { description: 'HTML' } } } },
     },
   };
