@@ -24,9 +24,9 @@ function playwrightsOwn(): string | undefined {
   }
 }
 
-export function findChromium(): string | undefined {
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates = [
-    process.env.CHROMIUM_PATH,
+    env.CHROMIUM_PATH,
     '/usr/bin/chromium',
     '/usr/bin/chromium-browser',
     playwrightsOwn(),
@@ -37,14 +37,26 @@ export function findChromium(): string | undefined {
   return candidates.find((candidate): candidate is string => candidate !== undefined && candidate !== '' && existsSync(candidate));
 }
 
+export type EnsureOptions = Readonly<{
+  find?: () => string | undefined;
+  /** Whether we may install Debian's package (root on a machine with apt-get). */
+  mayInstall?: boolean;
+  install?: () => void;
+}>;
+
+const installDebianChromium = () => {
+  process.stderr.write('No Chromium found: installing Debian\'s chromium for the console tests…\n');
+  execFileSync('bash', [path.join(__dirname, '..', '..', '.ci', 'install-chromium.sh')], { stdio: 'inherit' });
+};
+
 /** Finds a browser, installing Debian's chromium when none is there and we may (root); else throws one line. */
-export function ensureChromium(): string {
-  const found = findChromium();
+export function ensureChromium(options: EnsureOptions = {}): string {
+  const find = options.find ?? (() => findChromium());
+  const found = find();
   if (found !== undefined) return found;
-  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    process.stderr.write('No Chromium found: installing Debian\'s chromium for the console tests…\n');
-    execFileSync('bash', [path.join(__dirname, '..', '..', '.ci', 'install-chromium.sh')], { stdio: 'inherit' });
-    const installed = findChromium();
+  if (options.mayInstall ?? (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get'))) {
+    (options.install ?? installDebianChromium)();
+    const installed = find();
     if (installed !== undefined) return installed;
   }
   throw new Error(
