@@ -9,15 +9,20 @@ import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import { signToken } from '../src/auth/tokens';
 import type { BenchContext, RawRates } from './context';
+import { measureAnalytics } from './figures/analytics';
+import { measureAuditVerify } from './figures/audit-verify';
 import { measureCommandThroughput } from './figures/command-throughput';
 import { measureEmbedded } from './figures/embedded';
 import { measureEscalationSweep } from './figures/escalation-sweep';
 import { measureList, measureListQueries } from './figures/list-queries';
+import { measureLiveStream } from './figures/live-stream';
 import { measureProjectionLag } from './figures/projection-lag';
 import { measureRawInserts } from './figures/raw-insert';
 import { measureRebuild } from './figures/rebuild';
 import { measureAppendAt, storeSizeFigures } from './figures/store-size';
 import { measureStreamLength } from './figures/stream-length';
+import { measureAlertIngestion } from './figures/alert-ingestion';
+import { measureNotifications } from './figures/notifications';
 import { LoadDriver } from './load-driver';
 import { fullPlan, quickPlan, type Plan } from './plan';
 import { jsonLine, table, type Figure } from './report';
@@ -63,14 +68,19 @@ async function benchPostgres(plan: Plan, serverUrl: string, load: LoadDriver, to
     figures.push(...(await measure(measureCommandThroughput(load, ctx.target, plan, raw.rates, 'postgres', log))));
     figures.push(...(await measure(measureStreamLength(ctx))));
     figures.push(...(await measure(measureProjectionLag(ctx))));
+    figures.push(...(await measure(measureLiveStream(ctx, BENCH_SECRET))));
+    figures.push(...(await measure(measureAlertIngestion(ctx))));
+    figures.push(...(await measure(measureNotifications(ctx))));
     figures.push(...(await measure(measureEscalationSweep(ctx))));
     figures.push(...(await measure(measureRebuild(ctx))));
+    figures.push(...(await measure(measureAuditVerify(ctx, serverUrl))));
 
     // A rebuilt table is fresh: no statistics yet, and every event after an incident's first left a dead row.
     const stale = await measure(measureList(ctx, 'unfiltered', '', Math.min(plan.listSamples, 50)));
     figures.push({ figure: 'list.unfiltered.p99.before_analyze', value: stale.p99, unit: 'ms', goal: null, note: 'right after the rebuild' });
     await pool.query('VACUUM ANALYZE incidents');
     figures.push(...(await measure(measureListQueries(ctx))));
+    figures.push(...(await measure(measureAnalytics(ctx))));
 
     const appendLarge = await measure(measureAppendAt(ctx, plan.storeLarge));
     figures.push(...storeSizeFigures(appendSmall, appendLarge));

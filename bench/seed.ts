@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { projections } from '../projections';
 import { inTransaction } from '../src/db/transaction';
 
 /**
@@ -30,7 +31,8 @@ export type SeedOptions = Readonly<{
 }>;
 
 const INCIDENTS_PER_STATEMENT = 20_000;
-const PROJECTION = 'incidents';
+/** Filler passes every read model by, not only the incidents list: each projector would otherwise replay it. */
+const PROJECTIONS = projections.map((projection) => projection.name);
 
 export function seededIncidentId(prefix: string, i: number): string {
   const hex = createHash('md5').update(`${prefix}${i}`).digest('hex');
@@ -83,7 +85,7 @@ SELECT 'incident-' || id, $4 - 1 FROM inc`;
 const MOVE_CHECKPOINT_SQL = `
 UPDATE projection_checkpoints SET updated_at = now(), position = (
   SELECT transaction_id::text || ':' || global_position::text FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
-WHERE name = $1`;
+WHERE name = ANY($1::text[])`;
 
 export async function seed(pool: Pool, options: SeedOptions): Promise<void> {
   if (options.kind === 'lifecycle' && options.eventsPerIncident < 5) throw new Error('lifecycle incidents need at least 5 events');
@@ -92,7 +94,7 @@ export async function seed(pool: Pool, options: SeedOptions): Promise<void> {
     const last = Math.min(options.incidents, first + INCIDENTS_PER_STATEMENT) - 1;
     await inTransaction(pool, async (client) => {
       await client.query(SEED_SQL, [options.prefix, first, last, options.eventsPerIncident, options.kind]);
-      if (!options.project) await client.query(MOVE_CHECKPOINT_SQL, [PROJECTION]);
+      if (!options.project) await client.query(MOVE_CHECKPOINT_SQL, [PROJECTIONS]);
     });
   }
 }
@@ -110,19 +112,19 @@ export async function fillStoreTo(pool: Pool, events: number, prefix: string): P
   return eventCount(pool);
 }
 
-/** Resolves once the projector's checkpoint is the newest committed event. */
+/** Resolves once every projector's checkpoint is the newest committed event. */
 export async function waitUntilProjected(pool: Pool, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = await pool.query<{ checkpoint: string | null; newest: string | null }>(
-      `SELECT (SELECT position FROM projection_checkpoints WHERE name = $1) AS checkpoint,
+    const result = await pool.query<{ checkpoints: (string | null)[]; newest: string | null }>(
+      `SELECT ARRAY(SELECT c.position FROM unnest($1::text[]) AS p(name) LEFT JOIN projection_checkpoints AS c USING (name)) AS checkpoints,
               (SELECT transaction_id::text || ':' || global_position::text FROM events
                 ORDER BY transaction_id DESC, global_position DESC LIMIT 1) AS newest`,
-      [PROJECTION],
+      [PROJECTIONS],
     );
-    const { checkpoint, newest } = result.rows[0]!;
-    if (newest === null || checkpoint === newest) return;
-    if (Date.now() > deadline) throw new Error(`the projector did not catch up in ${timeoutMs} ms (at ${checkpoint}, newest ${newest})`);
+    const { checkpoints, newest } = result.rows[0]!;
+    if (newest === null || checkpoints.every((checkpoint) => checkpoint === newest)) return;
+    if (Date.now() > deadline) throw new Error(`the projectors did not catch up in ${timeoutMs} ms (at ${checkpoints.join(', ')}, newest ${newest})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

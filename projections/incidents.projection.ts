@@ -73,11 +73,11 @@ const stopTimers = 'ack_due_at = NULL, next_escalation_at = NULL';
 const handlers: Readonly<Record<IncidentEventType, (t: Tables) => string>> = {
   IncidentOpened: (t) => `
     WITH opened AS (
-    INSERT INTO ${t.incidents} (id, title, description, severity, state, host_id, workflow_id, assignee_user_id, assignee_email,
+    INSERT INTO ${t.incidents} (id, title, description, severity, state, host_id, workflow_id, source, assignee_user_id, assignee_email,
       ack_due_at, next_escalation_at, escalation_count, postmortem, created_at, created_by, updated_at, version, revision)
-    SELECT e.id, e.title, e.description, e.severity, 'open', e."hostId", e."workflowId", e."assigneeUserId", e."assigneeEmail",
+    SELECT e.id, e.title, e.description, e.severity, 'open', e."hostId", e."workflowId", nullif(e.source, 'null'::jsonb), e."assigneeUserId", e."assigneeEmail",
       e."ackDueAt", e."nextEscalationAt", 0, ${sqlJson(emptyPostmortem)}, e."openedAt", e."openedBy", e."openedAt", e.revision, e.revision
-    FROM ${events(`title text, description text, severity text, "hostId" text, "workflowId" text, "assigneeUserId" text,
+    FROM ${events(`title text, description text, severity text, "hostId" text, "workflowId" text, source jsonb, "assigneeUserId" text,
       "assigneeEmail" text, "ackDueAt" timestamptz, "nextEscalationAt" timestamptz, "openedAt" timestamptz, "openedBy" text`)}
     ON CONFLICT (id) DO NOTHING
     RETURNING ${group()}, 1 AS delta)
@@ -120,6 +120,8 @@ const handlers: Readonly<Record<IncidentEventType, (t: Tables) => string>> = {
     `"updatedAt" timestamptz, record jsonb`),
 
   WorkflowStepExecuted: (t) => update(t, `updated_at = e."executedAt"`, `"executedAt" timestamptz`),
+
+  AlertsReceived: (t) => update(t, `updated_at = e."receivedAt"`, `"receivedAt" timestamptz`),
 };
 
 export const incidentsProjection = sqlProjection({
@@ -130,6 +132,8 @@ export const incidentsProjection = sqlProjection({
     // A stream that is not an incident's cannot have a row; passing it over keeps the projector from stalling on it.
     if (!UUID.test(id) || typeof event.data !== 'object' || event.data === null) return undefined;
     const data = event.data as Record<string, unknown>;
+    // The alerts themselves (up to a thousand a delivery) are the timeline's, not the row's.
+    if (event.type === 'AlertsReceived') return { id, revision: event.revision, receivedAt: data.receivedAt };
     return event.type === 'PostmortemUpdated'
       ? { ...data, id, revision: event.revision, record: data }
       : { ...data, id, revision: event.revision };

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { developmentSecret, signToken } from './auth/tokens';
 import { startService } from './service';
 
+const DEV_TOKEN_HOURS = 12;
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -48,8 +50,12 @@ async function main(): Promise<void> {
   const store = config.databaseUrl !== undefined ? 'PostgreSQL' : `embedded PostgreSQL in ${config.dataDir}`;
   const lines = [`Incident engine listening on ${service.url} (${store}, event store: ${config.eventStore})`];
   if (printToken) {
-    const token = await signToken(config.jwtSecret!, { sub: 'local-admin', email: 'admin@localhost', role: 'admin' }, '30d');
+    // Short-lived: the link sits in a terminal's scrollback and shell logs.
+    const scope = { issuer: config.jwtIssuer, audience: config.jwtAudience };
+    const hours = Math.min(DEV_TOKEN_HOURS, config.jwtMaxTtlHours);
+    const token = await signToken(config.jwtSecret!, { sub: 'local-admin', email: 'admin@localhost', role: 'admin' }, `${hours * 3600}s`, scope);
     lines.push(`Ops console: ${service.url}/admin#token=${token}`);
+    lines.push(`That token expires in ${hours} h; mint another: npm run token -- --sub local-admin --email admin@localhost --role admin`);
     lines.push('More tokens: npm run token -- --sub alice --email alice@example.com --role ops');
   } else {
     lines.push(`Ops console: ${service.url}/admin (sign in with a bearer token)`);

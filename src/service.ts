@@ -19,6 +19,9 @@ import { PostgresEventStore } from './eventstore/postgresEventStore';
 import { createApp } from './http/app';
 import type { AppDependencies } from './http/dependencies';
 import { systemClock, type Clock } from './incidents/clock';
+import { openIntegrity } from './integrity';
+import type { LiveStreams } from './live/liveStreams';
+import type { Notifications } from './notifications';
 import type { Metrics } from './observability/metrics';
 import type { ProjectionProcessor } from './readmodel/projectionProcessor';
 import type { SweepScheduler } from './escalation/sweepScheduler';
@@ -52,14 +55,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const clock = options.clock ?? systemClock;
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
-  const eventStore: EventStore =
+  const integrity = await openIntegrity(database.pool, { keyFile: config.signingKeyFile, dataDir: config.dataDir });
+  // Sealed by the writer, above whichever adapter stores the events (src/integrity).
+  const eventStore: EventStore = integrity.seal(
     config.eventStore === 'eventstoredb'
-      ? createEventStoreDbEventStore(config.eventStoreConnectionString!)
-      : new PostgresEventStore(database, { crossProcessWakeUps: database.mode === 'postgres' });
+      ? createEventStoreDbEventStore(config.eventStoreConnectionString!, { callTimeoutMs: config.eventStoreTimeoutMs, logger })
+      : new PostgresEventStore(database, { crossProcessWakeUps: database.mode === 'postgres' }),
+  );
 
   const container = buildContainer({ config, clock, logger, database, eventStore });
   const processors = container.get<ProjectionProcessor[]>(TOKENS.Processors);
   const scheduler = container.get<SweepScheduler>(TOKENS.SweepScheduler);
+  const live = container.get<LiveStreams>(TOKENS.LiveStreams);
+  const notifications = container.get<Notifications>(TOKENS.Notifications);
   const deps: AppDependencies = {
     config,
     clock,
@@ -73,12 +81,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     steps: container.get(TOKENS.StepExecutor),
     authenticator: container.get(TOKENS.Authenticator),
     audit: container.get<AuditLog>(TOKENS.AuditLog),
+    live,
+    notifications,
     projectionStatus: () => Promise.all(processors.map((p) => p.status(clock.now()))),
     consoleDir: options.consoleDir ?? defaultConsoleDir,
   };
 
   for (const processor of processors) processor.start();
   scheduler.start();
+  live.start();
+  // Awaited: the first checkpoint must be placed before any command is taken (src/notifications/deliveryConsumer.ts).
+  await notifications.start();
 
   const server = http.createServer(
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
@@ -108,10 +121,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       server.closeIdleConnections();
+      // Open live streams would hold their connections until the grace period: end them now (clients resume elsewhere).
+      const liveStopped = live.stop();
       const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await closed;
       clearTimeout(forced);
+      await liveStopped;
       await scheduler.stop();
+      await notifications.stop();
       await Promise.all(processors.map((p) => p.stop()));
       await deps.audit.close().catch((error: unknown) => logger.error({ err: error }, 'audit flush at shutdown failed'));
       await eventStore.close();

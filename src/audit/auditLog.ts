@@ -108,9 +108,11 @@ export class AuditLog {
       id: string; at: Date; actor: string | null; role: string | null; method: string; route: string;
       incident_id: string | null; status: number; request_id: string; client_address: string | null;
     }>(
-      `SELECT id::text, at, actor, role, method, route, incident_id::text, status, request_id, client_address
+      // Ordered by the numeric column: `ORDER BY id` would sort the text output column of the same name,
+      // putting 999 above 1000 while the cursor compares numbers, so records past 999 were never listed.
+      `SELECT audit_log.id::text AS id, at, actor, role, method, route, incident_id::text, status, request_id, client_address
        FROM audit_log ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT $${params.length}`,
+       ORDER BY audit_log.id DESC LIMIT $${params.length}`,
       params,
     );
     const rows = result.rows.slice(0, filter.limit);

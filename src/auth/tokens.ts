@@ -6,13 +6,18 @@ import { SignJWT } from 'jose';
 
 export type TokenClaims = Readonly<{ sub: string; email?: string | null; role: 'viewer' | 'ops' | 'admin' | 'auditor' }>;
 
-export async function signToken(secret: string, claims: TokenClaims, expiresIn: string = '12h'): Promise<string> {
-  return new SignJWT({ role: claims.role, ...(claims.email != null ? { email: claims.email } : {}) })
+/** Who the token claims to come from and be for: set them when the service checks VPS_INCIDENT_JWT_ISSUER / _AUDIENCE. */
+export type TokenScope = Readonly<{ issuer?: string; audience?: string }>;
+
+export async function signToken(secret: string, claims: TokenClaims, expiresIn: string = '12h', scope: TokenScope = {}): Promise<string> {
+  const jwt = new SignJWT({ role: claims.role, ...(claims.email != null ? { email: claims.email } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(secret));
+    .setExpirationTime(expiresIn);
+  if (scope.issuer !== undefined) jwt.setIssuer(scope.issuer);
+  if (scope.audience !== undefined) jwt.setAudience(scope.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
 }
 
 const DEV_SECRET_FILE = 'dev-jwt-secret';

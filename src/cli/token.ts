@@ -22,9 +22,25 @@ async function main(): Promise<void> {
     process.stderr.write('VPS_INCIDENT_JWT_SECRET must be set to sign tokens in production\n');
     process.exit(2);
   }
+  const lifetime = lifetimeSeconds(values.expires ?? '12h');
+  if (lifetime === undefined || lifetime > config.jwtMaxTtlHours * 3600) {
+    process.stderr.write(`--expires must be a duration such as 30m or 12h, at most VPS_INCIDENT_JWT_MAX_TTL_HOURS (${config.jwtMaxTtlHours} h): the service refuses longer-lived tokens\n`);
+    process.exit(2);
+  }
   const secret = config.jwtSecret ?? developmentSecret(config.dataDir);
-  const token = await signToken(secret, { sub: values.sub, email: values.email ?? null, role: role as 'ops' }, values.expires);
+  const scope = { issuer: config.jwtIssuer, audience: config.jwtAudience };
+  const token = await signToken(secret, { sub: values.sub, email: values.email ?? null, role: role as 'ops' }, `${lifetime}s`, scope);
   process.stdout.write(`${token}\n`);
+}
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `90s`, `30m`, `12h`, `1d`. */
+function lifetimeSeconds(text: string): number | undefined {
+  const match = /^(\d{1,6})([smhd])$/.exec(text.trim());
+  if (match === null) return undefined;
+  const seconds = Number(match[1]) * UNIT_SECONDS[match[2]!]!;
+  return seconds > 0 ? seconds : undefined;
 }
 
 void main();

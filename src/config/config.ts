@@ -36,6 +36,20 @@ const integer = (fallback: number, min: number, max: number, unit: string) =>
       return value;
     });
 
+const hours = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!/^\s*\d*\.?\d+\s*$/.test(raw) || !Number.isFinite(value) || value <= 0 || value > 8_760) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive number of hours (at most 8760), got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
 const optionalText = z
   .string()
   .optional()
@@ -50,9 +64,11 @@ const environmentSchema = z.object({
   }),
   VPS_INCIDENT_DATA_DIR: optionalText.transform((v) => v ?? './data'),
   EVENT_STORE: optionalText.pipe(z.enum(['postgres', 'eventstoredb'], { message: 'must be postgres or eventstoredb' }).optional()).transform((v) => v ?? 'postgres'),
-  EVENTSTORE_CONNECTION_STRING: optionalText.refine((v) => v === undefined || /^(esdb|kurrentdb)(\+discover)?:\/\//.test(v), {
-    message: 'must be an esdb:// connection string',
+  // The v6 client takes esdb:// and esdb+discover:// only; kurrentdb:// would pass here and fail later.
+  EVENTSTORE_CONNECTION_STRING: optionalText.refine((v) => v === undefined || /^esdb(\+discover)?:\/\//.test(v), {
+    message: 'must be an esdb:// or esdb+discover:// connection string (kurrentdb:// needs the KurrentDB client; KurrentDB servers accept esdb://)',
   }),
+  EVENTSTORE_TIMEOUT_MS: integer(10_000, 100, 600_000, 'a whole number of milliseconds'),
   VPS_INCIDENT_SWEEP_INTERVAL_SECONDS: integer(30, 0, 86_400, 'a whole number of seconds'),
   VPS_INCIDENT_ACK_MINUTES_CRITICAL: minutes(defaultTimerPolicy.critical.ackMinutes),
   VPS_INCIDENT_ACK_MINUTES_HIGH: minutes(defaultTimerPolicy.high.ackMinutes),
@@ -67,9 +83,14 @@ const environmentSchema = z.object({
   VPS_INCIDENT_JWKS_URL: optionalText.refine((v) => v === undefined || /^https?:\/\//.test(v), {
     message: 'must be an http(s) URL',
   }),
+  VPS_INCIDENT_JWT_ISSUER: optionalText,
+  VPS_INCIDENT_JWT_AUDIENCE: optionalText,
+  VPS_INCIDENT_JWT_MAX_TTL_HOURS: hours(24),
+  VPS_INCIDENT_AUTH_FAILURES_PER_MINUTE: integer(30, 1, 1_000_000, 'a whole number of failures'),
   VPS_INCIDENT_STEP_ALLOW_HOSTS: optionalText,
   VPS_INCIDENT_WEBHOOKS: optionalText,
   VPS_INCIDENT_CONFIG: optionalText,
+  VPS_INCIDENT_SIGNING_KEY_FILE: optionalText,
   VPS_INCIDENT_PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(v), {
     message: 'must be an http(s) URL without query or fragment',
   }),
@@ -84,14 +105,25 @@ export type Config = Readonly<{
   dataDir: string;
   eventStore: 'postgres' | 'eventstoredb';
   eventStoreConnectionString: string | undefined;
+  /** Every EventStoreDB call is given up after this long (503). */
+  eventStoreTimeoutMs: number;
   sweepIntervalSeconds: number;
   timerPolicy: TimerPolicy;
   escalateToken: string | undefined;
   jwtSecret: string | undefined;
   jwksUrl: string | undefined;
+  /** Checked against `iss` / `aud` when set. */
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Tokens meant to live longer are refused. */
+  jwtMaxTtlHours: number;
+  /** Failed authentications per client address and minute before 429 rate_limited. */
+  authFailuresPerMinute: number;
   stepAllowHosts: readonly string[];
   webhooks: Readonly<Record<string, string>>;
   logLevel: string;
+  /** PKCS#8 PEM Ed25519 key the events are signed with; unset: one generated once in the data dir. */
+  signingKeyFile: string | undefined;
   /** The configuration file: integrations, notification channels and routes. */
   file: ConfigFile;
   /** Base of the console links in notifications, without a trailing slash. */
@@ -117,6 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && e.VPS_INCIDENT_JWT_SECRET === undefined && e.VPS_INCIDENT_JWKS_URL === undefined) {
     throw new ConfigError('VPS_INCIDENT_JWT_SECRET (or VPS_INCIDENT_JWKS_URL) must be set when NODE_ENV=production');
   }
+  if (production && e.VPS_INCIDENT_ESCALATE_TOKEN !== undefined && e.VPS_INCIDENT_ESCALATE_TOKEN.length < 32) {
+    throw new ConfigError('VPS_INCIDENT_ESCALATE_TOKEN must be at least 32 characters when NODE_ENV=production (e.g. openssl rand -base64 32)');
+  }
   return {
     production,
     port: e.PORT,
@@ -125,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.VPS_INCIDENT_DATA_DIR,
     eventStore: e.EVENT_STORE,
     eventStoreConnectionString: e.EVENTSTORE_CONNECTION_STRING,
+    eventStoreTimeoutMs: e.EVENTSTORE_TIMEOUT_MS,
     sweepIntervalSeconds: e.VPS_INCIDENT_SWEEP_INTERVAL_SECONDS,
     timerPolicy: {
       critical: { ackMinutes: e.VPS_INCIDENT_ACK_MINUTES_CRITICAL, escalateEveryMinutes: e.VPS_INCIDENT_ESCALATE_EVERY_MINUTES_CRITICAL },
@@ -134,9 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     escalateToken: e.VPS_INCIDENT_ESCALATE_TOKEN,
     jwtSecret: e.VPS_INCIDENT_JWT_SECRET,
     jwksUrl: e.VPS_INCIDENT_JWKS_URL,
+    jwtIssuer: e.VPS_INCIDENT_JWT_ISSUER,
+    jwtAudience: e.VPS_INCIDENT_JWT_AUDIENCE,
+    jwtMaxTtlHours: e.VPS_INCIDENT_JWT_MAX_TTL_HOURS,
+    authFailuresPerMinute: e.VPS_INCIDENT_AUTH_FAILURES_PER_MINUTE,
     stepAllowHosts: stepSetting(() => parseAllowHosts(e.VPS_INCIDENT_STEP_ALLOW_HOSTS)),
     webhooks: stepSetting(() => parseWebhooks(e.VPS_INCIDENT_WEBHOOKS)),
     logLevel: e.LOG_LEVEL ?? 'info',
+    signingKeyFile: e.VPS_INCIDENT_SIGNING_KEY_FILE,
     file: configFile(() => loadConfigFile(e.VPS_INCIDENT_CONFIG, env)),
     publicUrl: (e.VPS_INCIDENT_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
   };

@@ -3,7 +3,8 @@
  * a real server from DATABASE_URL, or embedded PGlite persisted under the data dir.
  */
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { StoreUnavailable } from '../eventstore/eventStore';
 import { asStoreError } from './unavailable';
@@ -13,6 +14,8 @@ export type Database = Readonly<{
   pool: Pool;
   /** A connection string for extra dedicated connections (LISTEN, advisory locks); undefined when embedded. */
   connectionString: string | undefined;
+  /** Embedded only: the Unix socket the pool reaches PGlite through (in a directory only this user can open). */
+  embeddedSocketPath?: string;
   close(): Promise<void>;
 }>;
 
@@ -93,9 +96,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openEmbeddedDatabase(options.dataDir);
 }
 
-function poolConfig(connectionString: string, max: number): PoolConfig {
+function poolConfig(connection: Readonly<{ connectionString: string }> | Readonly<{ host: string; port: number; user: string; database: string }>, max: number): PoolConfig {
   return {
-    connectionString,
+    ...connection,
     max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
@@ -107,7 +110,7 @@ function poolConfig(connectionString: string, max: number): PoolConfig {
 }
 
 async function openServerDatabase(connectionString: string, max: number): Promise<Database> {
-  const pool = new GuardedPool(poolConfig(connectionString, max));
+  const pool = new GuardedPool(poolConfig({ connectionString }, max));
   // An idle client that loses its server emits 'error'; without a listener the process would crash.
   pool.on('error', () => undefined);
   return {
@@ -119,30 +122,65 @@ async function openServerDatabase(connectionString: string, max: number): Promis
 }
 
 /**
- * PGlite is one session: the same `pg` code reaches it through a socket server on loopback,
- * with a pool of exactly one connection (more break the socket server).
+ * PGlite is one session: the same `pg` code reaches it through a socket server, with a pool of exactly one
+ * connection (more break the socket server). PGlite asks no password, so the socket is a Unix socket in a
+ * directory only the service's user may enter: on a TCP port any local user could read or delete the
+ * events and the audit log.
  */
 async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const directory = path.resolve(dataDir, 'pglite');
   mkdirSync(directory, { recursive: true });
+  const socket = privateSocket(dataDir);
   const db = await PGlite.create(directory);
   // The pool holds one connection, but pg-pool discards a connection after any query error and opens a new
   // one at once; the socket server must accept that newcomer while it is still tearing the old one down.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
+  const server = new PGLiteSocketServer({ db, path: socket.path, maxConnections: 2 });
   await server.start();
-  const [host, port] = server.getServerConn().split(':');
-  const pool = new GuardedPool({ ...poolConfig(`postgres://postgres@${host}:${port}/postgres`, 1), connectionTimeoutMillis: 30_000 });
+  const pool = new GuardedPool({
+    ...poolConfig({ host: socket.directory, port: socket.port, user: 'postgres', database: 'postgres' }, 1),
+    connectionTimeoutMillis: 30_000,
+  });
   pool.on('error', () => undefined);
   return {
     mode: 'embedded',
     pool,
     connectionString: undefined,
+    embeddedSocketPath: socket.path,
     async close() {
       await pool.end();
       await server.stop();
       await db.close();
+      socket.remove();
     },
   };
+}
+
+/** Linux allows 107 bytes in a Unix socket path. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * `<dataDir>/socket/.s.PGSQL.<pid>` (the name libpq and pg look for; the pid keeps two processes on one
+ * data dir apart), the directory 0700 and owned by this user. A data dir too deep for a socket path gets
+ * a fresh private directory under the system's temporary directory instead (mkdtemp makes it 0700).
+ */
+function privateSocket(dataDir: string): Readonly<{ directory: string; port: number; path: string; remove(): void }> {
+  const port = process.pid;
+  const name = `.s.PGSQL.${port}`;
+  const preferred = path.resolve(dataDir, 'socket');
+  if (path.join(preferred, name).length <= MAX_SOCKET_PATH) {
+    mkdirSync(preferred, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(preferred);
+    if (!stat.isDirectory() || (process.getuid !== undefined && stat.uid !== process.getuid())) {
+      throw new Error(`${preferred} must be a directory owned by the service's user`);
+    }
+    chmodSync(preferred, 0o700);
+    const socketPath = path.join(preferred, name);
+    // Left by a process that died with this pid: nothing listens on it any more.
+    rmSync(socketPath, { force: true });
+    return { directory: preferred, port, path: socketPath, remove: () => rmSync(socketPath, { force: true }) };
+  }
+  const directory = mkdtempSync(path.join(tmpdir(), 'incident-db-'));
+  return { directory, port, path: path.join(directory, name), remove: () => rmSync(directory, { recursive: true, force: true }) };
 }

@@ -15,6 +15,9 @@ import type { EventStore } from '../eventstore/eventStore';
 import { Authenticator } from '../http/auth';
 import type { Clock } from '../incidents/clock';
 import { IncidentCommandHandler } from '../incidents/commandHandler';
+import { LiveStreams } from '../live/liveStreams';
+import { furthestCheckpoint } from '../live/startingPoint';
+import { Notifications } from '../notifications';
 import { Metrics } from '../observability/metrics';
 import { IncidentQueries } from '../readmodel/incidentQueries';
 import { ProjectionProcessor } from '../readmodel/projectionProcessor';
@@ -62,11 +65,37 @@ export function buildContainer(roots: Roots): Container {
   });
   container.bind(TOKENS.Authenticator).toDynamicValue((c) => {
     const config = c.get<Config>(TOKENS.Config);
-    return new Authenticator({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl });
+    return new Authenticator({
+      jwtSecret: config.jwtSecret,
+      jwksUrl: config.jwksUrl,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      maxTtlHours: config.jwtMaxTtlHours,
+      failuresPerMinute: config.authFailuresPerMinute,
+    });
   });
   container.bind(TOKENS.AuditLog).toDynamicValue((c) => {
     const metrics = c.get<Metrics>(TOKENS.Metrics);
     return new AuditLog(c.get<Database>(TOKENS.Database).pool, c.get<Logger>(TOKENS.Logger), (n) => metrics.auditFailures.inc(n));
+  });
+  container.bind(TOKENS.LiveStreams).toDynamicValue((c) => {
+    const metrics = c.get<Metrics>(TOKENS.Metrics);
+    const database = c.get<Database>(TOKENS.Database);
+    return new LiveStreams(c.get<EventStore>(TOKENS.EventStore), {
+      startingPoint: () => furthestCheckpoint(database.pool),
+      logger: c.get<Logger>(TOKENS.Logger),
+      metrics: { open: metrics.liveStreamsOpen, eventsSent: metrics.liveEventsSent, ended: metrics.liveStreamsEnded },
+    });
+  });
+  container.bind(TOKENS.Notifications).toDynamicValue((c) => {
+    const logger = c.get<Logger>(TOKENS.Logger).child({ capability: 'notifications' });
+    return new Notifications({
+      config: c.get<Config>(TOKENS.Config),
+      database: c.get<Database>(TOKENS.Database),
+      eventStore: c.get<EventStore>(TOKENS.EventStore),
+      metrics: c.get<Metrics>(TOKENS.Metrics),
+      logger: { info: (d, m) => logger.info(d, m), warn: (d, m) => logger.warn(d, m), error: (d, m) => logger.error(d, m) },
+    });
   });
   container.bind(TOKENS.Processors).toDynamicValue((c) => {
     const logger = c.get<Logger>(TOKENS.Logger);

@@ -14,4 +14,6 @@ export const TOKENS = {
   Authenticator: Symbol.for('Authenticator'),
   AuditLog: Symbol.for('AuditLog'),
   Processors: Symbol.for('ProjectionProcessors'),
+  Notifications: Symbol.for('Notifications'),
+  LiveStreams: Symbol.for('LiveStreams'),
 } as const;

@@ -19,6 +19,16 @@ export type EventMetadata = Readonly<{
   /** Set when the command carried an Idempotency-Key: the key and a hash of the request body. */
   idempotencyKey?: string;
   requestHash?: string;
+  /**
+   * Tamper evidence (src/integrity), set by the writer on every event: the SHA-256 hash chaining it to `prev`,
+   * the previous event's hash; the Ed25519 signature over the hash and the id of the key that made it; and
+   * `prevUnverified` when the writer could not verify the signature of the event it chained on.
+   */
+  hash?: string;
+  signature?: string;
+  kid?: string;
+  prev?: string;
+  prevUnverified?: boolean;
 }>;
 
 export type NewEvent = Readonly<{

@@ -6,6 +6,7 @@ import {
   ANY,
   BACKWARDS,
   END,
+  ErrorType,
   EventStoreDBClient,
   FORWARDS,
   NO_STREAM,
@@ -37,8 +38,14 @@ import {
 } from './eventStore';
 
 const INCIDENT_STREAM_PREFIX = 'incident-';
-/** Appends are unary calls, so the client honours a deadline on them (reads are streams and do not). */
-const APPEND_DEADLINE_MS = 10_000;
+/**
+ * Every call is bounded here, on our side. The client's own deadline does not do it: on 21.10+ servers an
+ * append goes over the client's long-lived BatchAppend stream, whose own deadline is Infinity (the
+ * per-append deadline only travels inside the request, for the server to enforce), and reads, the
+ * GetSupportedMethods call asked before the first append and subscriptions have no deadline at all. Against
+ * a server that accepts TCP and never answers, they would wait forever.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const PING_DEADLINE_MS = 2_000;
 const RESUBSCRIBE_DELAY_MS = 1_000;
 /**
@@ -46,6 +53,22 @@ const RESUBSCRIBE_DELAY_MS = 1_000;
  * server, so readAll filters here, a page of raw events at a time.
  */
 const MIN_READ_ALL_PAGE = 256;
+/** Raw events one readAll looks at, at most: a long run of other streams' events is crossed over several calls. */
+const MAX_SCANNED_PER_READ_ALL = 16_384;
+/** Cursors whose following stretch of non-incident events is remembered (least recently used out). */
+const SKIP_AHEAD_ENTRIES = 256;
+/** How far back an idempotent retry at `any` revision looks for its batch. */
+const RETRY_LOOKBACK = 1_000;
+/** Failures that say nothing about the request: the store is down, slow, or not the leader. Retrying is right. */
+const TRANSIENT: ReadonlySet<ErrorType> = new Set([
+  ErrorType.UNAVAILABLE,
+  ErrorType.DEADLINE_EXCEEDED,
+  ErrorType.CANCELLED,
+  ErrorType.TIMEOUT,
+  ErrorType.NOT_LEADER,
+]);
+/** The same, as bare gRPC status codes: CANCELLED 1, DEADLINE_EXCEEDED 4, ABORTED 10, UNAVAILABLE 14. */
+const TRANSIENT_GRPC_CODES: ReadonlySet<number> = new Set([1, 4, 10, 14]);
 
 /** `commit:prepare`, both decimal: the readAll cursor of the event at that log position. */
 export function encodePosition(position: Position): string {
@@ -111,14 +134,71 @@ function toRecordedEvent(event: StoredEvent): RecordedEvent {
   };
 }
 
-/** Client and gRPC failures mean the store is unreachable or broken; anything else is our own bug. */
-function toStoreError(error: unknown): unknown {
-  if (error instanceof StoreUnavailable) return error;
-  const fromClient =
-    error instanceof Error &&
-    (isCommandError(error) || typeof (error as Error & { code?: unknown }).code === 'number');
-  return fromClient ? new StoreUnavailable(`EventStoreDB: ${error.message}`, { cause: error }) : error;
+/**
+ * The store refused the request for a reason that a retry will not change (access denied, append too large,
+ * stream deleted, invalid argument…): logged and answered as a failure, never as a 503 to retry forever.
+ */
+export class EventStoreDbRefused extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EventStoreDbRefused';
+  }
 }
+
+/** Transient client and gRPC failures become StoreUnavailable; permanent ones EventStoreDbRefused; anything else is our own bug. */
+export function toStoreError(error: unknown): unknown {
+  if (error instanceof StoreUnavailable || error instanceof EventStoreDbRefused) return error;
+  if (!(error instanceof Error)) return error;
+  if (isCommandError(error)) {
+    return TRANSIENT.has(error.type)
+      ? new StoreUnavailable(`EventStoreDB: ${error.message}`, { cause: error })
+      : new EventStoreDbRefused(error.type, `EventStoreDB refused the request (${error.type}): ${error.message}`, { cause: error });
+  }
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code !== 'number') return error;
+  return TRANSIENT_GRPC_CODES.has(code)
+    ? new StoreUnavailable(`EventStoreDB: ${error.message}`, { cause: error })
+    : new EventStoreDbRefused(`grpc-${code}`, `EventStoreDB refused the request (gRPC status ${code}): ${error.message}`, { cause: error });
+}
+
+/** Settles with `work`, or rejects with StoreUnavailable after `ms` (calling `cancel` to let go of the call). */
+async function within<T>(ms: number, what: string, work: Promise<T>, cancel?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cancel?.();
+      reject(new StoreUnavailable(`EventStoreDB did not answer ${what} within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads a whole read stream of the client into an array, within the deadline; the read is cancelled if it runs out. */
+async function drain<E, R>(read: AsyncIterable<E> & { cancel(): Promise<void> }, ms: number, what: string, take: (item: E) => R | undefined): Promise<R[]> {
+  const items: R[] = [];
+  const all = (async () => {
+    for await (const item of read) {
+      const taken = take(item);
+      if (taken !== undefined) items.push(taken);
+    }
+    return items;
+  })();
+  return within(ms, what, all, () => void read.cancel().catch(() => undefined));
+}
+
+export type EventStoreDbOptions = Readonly<{
+  /** Every call to the store is given up after this long (StoreUnavailable). */
+  callTimeoutMs?: number;
+  logger?: Readonly<{ warn(details: object, message: string): void }>;
+}>;
 
 function incidentStreams() {
   return streamNameFilter({ prefixes: [INCIDENT_STREAM_PREFIX] });
@@ -126,31 +206,33 @@ function incidentStreams() {
 
 export class EventStoreDbEventStore implements EventStore {
   readonly #client: EventStoreDBClient;
+  readonly #timeoutMs: number;
+  readonly #logger: EventStoreDbOptions['logger'];
   readonly #listeners = new Set<() => void>();
+  /** cursor → the last raw event after it known to be followed by nothing of ours up to there. */
+  readonly #skipAhead = new Map<string, Position>();
   #subscription: AllStreamSubscription | null = null;
   #resubscribeTimer: NodeJS.Timeout | null = null;
   #notifyScheduled = false;
   #closed = false;
 
-  constructor(client: EventStoreDBClient) {
+  constructor(client: EventStoreDBClient, options: EventStoreDbOptions = {}) {
     this.#client = client;
+    this.#timeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.#logger = options.logger;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const from = Math.max(0, options.fromRevision ?? 0);
     const to = options.toRevision;
     if (to !== undefined && to < from) return [];
-    const events: RecordedEvent[] = [];
     try {
       const read = this.#client.readStream(streamId, {
         fromRevision: BigInt(from),
         direction: FORWARDS,
         ...(to === undefined ? {} : { maxCount: to - from + 1 }),
       });
-      for await (const resolved of read) {
-        if (resolved.event) events.push(toRecordedEvent(resolved.event));
-      }
-      return events;
+      return await drain(read, this.#timeoutMs, `a read of ${streamId}`, (resolved) => (resolved.event ? toRecordedEvent(resolved.event) : undefined));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw toStoreError(error);
@@ -162,42 +244,69 @@ export class EventStoreDbEventStore implements EventStore {
     events: readonly NewEvent[],
     options: Readonly<{ expectedRevision: ExpectedRevision }>,
   ): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('appendToStream needs at least one event');
     const { expectedRevision } = options;
     try {
-      const result = await this.#client.appendToStream(streamId, events.map(toEventData), {
-        expectedRevision: toEsdbExpectedRevision(expectedRevision),
-        deadline: APPEND_DEADLINE_MS,
-      });
+      // On timeout the append may still land later: the caller hears 503, and the outcome is unknown.
+      const result = await within(
+        this.#timeoutMs,
+        `an append to ${streamId}`,
+        this.#client.appendToStream(streamId, events.map(toEventData), {
+          expectedRevision: toEsdbExpectedRevision(expectedRevision),
+          deadline: this.#timeoutMs,
+        }),
+      );
+      // Only with throwOnAppendFailure=false (refused at start-up) would a refused append come back as a result.
+      if (!result.success) throw new WrongExpectedRevision(streamId, expectedRevision, Number(result.nextExpectedRevision));
       this.#notify();
-      const position = result.position ? encodePosition(result.position) : await this.#lastPosition(streamId);
-      return { nextRevision: Number(result.nextExpectedRevision), position };
+      if (result.position) return { nextRevision: Number(result.nextExpectedRevision), position: encodePosition(result.position) };
+      // An idempotent retry comes back without a position: find where the retried batch itself sits.
+      return await this.#batchPlace(streamId, events, expectedRevision);
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         throw new WrongExpectedRevision(streamId, expectedRevision, actualRevisionOf(error.actualVersion));
       }
+      if (error instanceof WrongExpectedRevision) throw error;
       throw toStoreError(error);
     }
   }
 
+  /**
+   * Up to `limit` incident events after `after`. The cursor can only be an incident event's, so a long run of
+   * other events after the last of ours would be scanned again on every call (every poll, /readyz, /metrics):
+   * where a scan ended without finding anything more, that is remembered for the cursor it started from, and
+   * the next call from there carries on from where it stopped. Each call scans a bounded number of events.
+   */
   async readAll(after: string, limit: number): Promise<RecordedEvent[]> {
     if (limit <= 0) return [];
     const pageSize = Math.max(limit, MIN_READ_ALL_PAGE);
     const found: RecordedEvent[] = [];
-    let from = decodePosition(after);
+    let from = this.#skipAhead.get(after) ?? decodePosition(after);
+    let scanned = 0;
     try {
       for (;;) {
         let seen = 0;
         let last: Position | null = null;
-        // Reading $all from a position includes the event at it, which the caller already has.
-        for await (const resolved of this.#client.readAll({ fromPosition: from, maxCount: pageSize, direction: FORWARDS })) {
+        const start = from;
+        const page = await drain(
+          this.#client.readAll({ fromPosition: start, maxCount: pageSize, direction: FORWARDS }),
+          this.#timeoutMs,
+          'a read of $all',
+          (resolved) => resolved.event,
+        );
+        for (const event of page) {
           seen += 1;
-          const event = resolved.event;
-          if (!event) continue;
           last = event.position;
-          if (from !== FROM_START && !isAfter(event.position, from)) continue;
+          // Reading $all from a position includes the event at it, which the caller already has.
+          if (start !== FROM_START && !isAfter(event.position, start)) continue;
           if (event.streamId.startsWith(INCIDENT_STREAM_PREFIX)) found.push(toRecordedEvent(event));
         }
-        if (found.length >= limit || seen < pageSize || last === null) return found.slice(0, limit);
+        scanned += seen;
+        if (found.length > limit) return found.slice(0, limit);
+        if (found.length === limit || seen < pageSize || last === null || scanned >= MAX_SCANNED_PER_READ_ALL) {
+          if (last !== null) this.#rememberSkip(found.at(-1)?.position ?? after, last);
+          return found;
+        }
         from = last;
       }
     } catch (error) {
@@ -214,24 +323,10 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    // Reads ignore the client's deadline option, so the ping keeps its own clock.
-    const read = this.#client.readAll({ fromPosition: FROM_START, maxCount: 1, direction: FORWARDS });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        void read.cancel();
-        reject(new StoreUnavailable(`EventStoreDB did not answer within ${PING_DEADLINE_MS} ms`));
-      }, PING_DEADLINE_MS);
-    });
-    const drain = async (): Promise<void> => {
-      for await (const _ of read);
-    };
     try {
-      await Promise.race([drain(), timeout]);
+      await drain(this.#client.readAll({ fromPosition: FROM_START, maxCount: 1, direction: FORWARDS }), PING_DEADLINE_MS, 'a ping', () => undefined);
     } catch (error) {
       throw toStoreError(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -250,12 +345,26 @@ export class EventStoreDbEventStore implements EventStore {
     await this.#client.dispose();
   }
 
-  /** An idempotent retry may come back without a position: the stream's last event has it. */
-  async #lastPosition(streamId: string): Promise<string> {
-    for await (const resolved of this.#client.readStream(streamId, { fromRevision: END, direction: BACKWARDS, maxCount: 1 })) {
-      if (resolved.event) return toRecordedEvent(resolved.event).position;
+  #rememberSkip(cursor: string, reached: Position): void {
+    this.#skipAhead.delete(cursor);
+    this.#skipAhead.set(cursor, reached);
+    if (this.#skipAhead.size > SKIP_AHEAD_ENTRIES) this.#skipAhead.delete(this.#skipAhead.keys().next().value as string);
+  }
+
+  /** Where an already stored batch sits: its last event's revision and position, found by its event id. */
+  async #batchPlace(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const lastId = events[events.length - 1]!.eventId;
+    const lastRevision = expected === 'no_stream' ? events.length - 1 : expected === 'any' ? undefined : expected + events.length;
+    const read =
+      lastRevision !== undefined
+        ? this.#client.readStream(streamId, { fromRevision: BigInt(lastRevision), direction: FORWARDS, maxCount: 1 })
+        : this.#client.readStream(streamId, { fromRevision: END, direction: BACKWARDS, maxCount: RETRY_LOOKBACK });
+    const candidates = await drain(read, this.#timeoutMs, `a read of ${streamId}`, (resolved) => (resolved.event ? toRecordedEvent(resolved.event) : undefined));
+    const stored = candidates.find((event) => event.eventId === lastId);
+    if (stored === undefined) {
+      throw new StoreUnavailable(`EventStoreDB acknowledged an append to ${streamId} but its events cannot be found there`);
     }
-    throw new StoreUnavailable(`EventStoreDB acknowledged an append to ${streamId} but the stream reads empty`);
+    return { nextRevision: stored.revision, position: stored.position };
   }
 
   #subscribe(): void {
@@ -268,8 +377,9 @@ export class EventStoreDbEventStore implements EventStore {
   async #consume(subscription: AllStreamSubscription): Promise<void> {
     try {
       for await (const _ of subscription) this.#notify();
-    } catch {
-      // The server went away or dropped us: listeners still poll, and we resubscribe below.
+    } catch (error) {
+      // Listeners still poll, so nothing is lost; but wake-ups are late until we are back.
+      if (!this.#closed) this.#logger?.warn({ err: error }, 'EventStoreDB subscription dropped; resubscribing');
     }
     if (this.#subscription !== subscription || this.#closed) return;
     this.#subscription = null;
@@ -299,8 +409,25 @@ export class EventStoreDbEventStore implements EventStore {
   }
 }
 
-/** Fails at once on a malformed connection string; the connection itself is made on first use. */
-export function createEventStoreDbEventStore(connectionString: string): EventStoreDbEventStore {
+/** `throwOnAppendFailure=false` (any spelling the client accepts) would turn a refused append into a quiet result. */
+function disablesAppendFailures(connectionString: string): boolean {
+  const query = connectionString.split('?')[1] ?? '';
+  return query.split('&').some((pair) => {
+    const [key, value] = pair.split('=');
+    return key?.trim().toLowerCase().replace(/[_-]/g, '') === 'throwonappendfailure' && value?.trim().toLowerCase() === 'false';
+  });
+}
+
+/** Fails at once on a malformed or unsupported connection string; the connection itself is made on first use. */
+export function createEventStoreDbEventStore(connectionString: string, options: EventStoreDbOptions = {}): EventStoreDbEventStore {
+  if (/^kurrentdb(\+discover)?:\/\//i.test(connectionString)) {
+    throw new Error(
+      'EVENTSTORE_CONNECTION_STRING: kurrentdb:// is the KurrentDB client\'s scheme; this build uses @eventstore/db-client 6, which takes esdb:// or esdb+discover:// (KurrentDB servers accept those too)',
+    );
+  }
+  if (disablesAppendFailures(connectionString)) {
+    throw new Error('EVENTSTORE_CONNECTION_STRING: throwOnAppendFailure=false is not supported: a refused append must fail, or an update would be lost silently');
+  }
   let client: EventStoreDBClient;
   try {
     client = EventStoreDBClient.connectionString(connectionString);
@@ -308,5 +435,5 @@ export function createEventStoreDbEventStore(connectionString: string): EventSto
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`EVENTSTORE_CONNECTION_STRING is not a valid esdb:// connection string: ${reason}`, { cause: error });
   }
-  return new EventStoreDbEventStore(client);
+  return new EventStoreDbEventStore(client, options);
 }

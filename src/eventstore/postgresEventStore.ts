@@ -1,8 +1,10 @@
 /**
  * The event store on PostgreSQL (a real server or embedded PGlite). An append is one statement, so one
  * round trip: it bumps the stream's revision only if it matches the expected one and inserts the events,
- * all or nothing. Other processes hear of appends through a debounced NOTIFY sent outside the append:
- * a NOTIFY inside it would make every append commit one at a time, server-wide.
+ * all or nothing. Concurrent appends to different streams share that statement (group commit, see
+ * groupCommit.ts): one transaction for the batch, one verdict per stream. Other processes hear of appends
+ * through a debounced NOTIFY sent outside the append: a NOTIFY inside it would make every append commit one
+ * at a time, server-wide.
  */
 import { EventEmitter } from 'node:events';
 import { Client, type Pool } from 'pg';
@@ -16,10 +18,11 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
 } from './eventStore';
+import { GroupCommit, type BatchOutcome, type GroupCommitOptions, type PendingAppend } from './groupCommit';
 
 const NOTIFY_CHANNEL = 'incident_events';
 const UNIQUE_VIOLATION = '23505';
-const HELD_BACK_POLL_MS = 50;
+const HELD_BACK_POLL_MS = 15;
 
 type EventRow = {
   global_position: string;
@@ -58,9 +61,83 @@ const appendSql = (expected: ExpectedRevision) => `
   SELECT (SELECT last FROM claimed)::int AS last,
          (SELECT transaction_id::text || ':' || global_position::text FROM inserted ORDER BY global_position DESC LIMIT 1) AS position`;
 
+/**
+ * Many appends in one statement. Each stream is claimed by the statement for its kind of expectation, every
+ * claim on its own row, so a wrong expected revision leaves that one stream unclaimed: its events are not
+ * inserted and the others' are. Events are inserted in batch order, so each stream's revisions follow its
+ * global positions. One row per append comes back, in order: its stream's last revision, or null if refused.
+ */
+const BATCH_APPEND_SQL = `
+  WITH req AS (
+    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[]) WITH ORDINALITY AS r(stream_id, n, kind, expected, idx)
+  ),
+  created AS (
+    INSERT INTO streams (stream_id, revision)
+    SELECT stream_id, n - 1 FROM req WHERE kind = 'no_stream' ORDER BY stream_id
+    ON CONFLICT DO NOTHING RETURNING stream_id, revision AS last
+  ),
+  upserted AS (
+    INSERT INTO streams AS s (stream_id, revision)
+    SELECT stream_id, n - 1 FROM req WHERE kind = 'any' ORDER BY stream_id
+    ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision + EXCLUDED.revision + 1 RETURNING s.stream_id, s.revision AS last
+  ),
+  updated AS (
+    UPDATE streams s SET revision = s.revision + req.n FROM req
+    WHERE req.kind = 'exact' AND s.stream_id = req.stream_id AND s.revision = req.expected
+    RETURNING s.stream_id, s.revision AS last
+  ),
+  claimed AS (SELECT * FROM created UNION ALL SELECT * FROM upserted UNION ALL SELECT * FROM updated),
+  inserted AS (
+    INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
+    SELECT req.stream_id, claimed.last - req.n + e.ord, e.event_id, e.type, e.data, e.metadata
+    FROM unnest($5::int[], $6::int[], $7::uuid[], $8::text[], $9::jsonb[], $10::jsonb[]) AS e(idx, ord, event_id, type, data, metadata)
+    JOIN req ON req.idx = e.idx
+    JOIN claimed ON claimed.stream_id = req.stream_id
+    ORDER BY e.idx, e.ord
+    RETURNING stream_id, transaction_id, global_position
+  ),
+  positions AS (
+    SELECT stream_id, (array_agg(transaction_id::text || ':' || global_position::text ORDER BY global_position DESC))[1] AS position
+    FROM inserted GROUP BY stream_id
+  )
+  SELECT claimed.last::int AS last, positions.position
+  FROM req LEFT JOIN claimed ON claimed.stream_id = req.stream_id LEFT JOIN positions ON positions.stream_id = req.stream_id
+  ORDER BY req.idx`;
+
+function singleAppend({ streamId, events, expectedRevision }: PendingAppend): { sql: string; params: unknown[] } {
+  const params: unknown[] = [
+    streamId,
+    events.length,
+    events.map((e) => e.eventId),
+    events.map((e) => e.type),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => JSON.stringify(e.metadata)),
+  ];
+  if (typeof expectedRevision === 'number') params.push(expectedRevision);
+  return { sql: appendSql(expectedRevision), params };
+}
+
+function batchAppend(batch: readonly PendingAppend[]): unknown[] {
+  const events = batch.flatMap((append, i) => append.events.map((event, j) => ({ idx: i + 1, ord: j + 1, event })));
+  return [
+    batch.map((a) => a.streamId),
+    batch.map((a) => a.events.length),
+    batch.map((a) => (typeof a.expectedRevision === 'number' ? 'exact' : a.expectedRevision)),
+    batch.map((a) => (typeof a.expectedRevision === 'number' ? a.expectedRevision : null)),
+    events.map((e) => e.idx),
+    events.map((e) => e.ord),
+    events.map((e) => e.event.eventId),
+    events.map((e) => e.event.type),
+    events.map((e) => JSON.stringify(e.event.data)),
+    events.map((e) => JSON.stringify(e.event.metadata)),
+  ];
+}
+
 export type PostgresEventStoreOptions = Readonly<{
   /** Tell other processes of appends and hear of theirs (a real server only; PGlite is one session). */
   crossProcessWakeUps?: boolean;
+  /** Group commit's sizing; `false` sends every append as its own statement (to measure the difference). */
+  groupCommit?: GroupCommitOptions | false;
 }>;
 
 /** At most one NOTIFY per this many milliseconds per process, however many appends. */
@@ -73,12 +150,14 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
   private heldBackPoll: NodeJS.Timeout | undefined;
   private announcement: NodeJS.Timeout | undefined;
+  private readonly commits: GroupCommit | undefined;
 
   constructor(
     private readonly database: Database,
     private readonly options: PostgresEventStoreOptions = {},
   ) {
     this.appended.setMaxListeners(0);
+    if (options.groupCommit !== false) this.commits = new GroupCommit((batch) => this.flush(batch), options.groupCommit);
   }
 
   private get pool(): Pool {
@@ -100,29 +179,31 @@ export class PostgresEventStore implements EventStore {
     { expectedRevision }: Readonly<{ expectedRevision: ExpectedRevision }>,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('appendToStream needs at least one event');
-    const params: unknown[] = [
-      streamId,
-      events.length,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => JSON.stringify(e.metadata)),
-    ];
-    if (typeof expectedRevision === 'number') params.push(expectedRevision);
-    let row: { last: number | null; position: string | null } | undefined;
+    const append: PendingAppend = { streamId, events, expectedRevision };
+    let outcome: BatchOutcome;
     try {
-      row = (await this.query<{ last: number | null; position: string | null }>(appendSql(expectedRevision), params)).rows[0];
+      const grouped = this.commits === undefined ? 'alone' : await this.commits.submit(append);
+      outcome = grouped === 'alone' ? await this.flushOne(append) : grouped;
     } catch (error) {
       // The same event ids appended before (a retry after a lost answer): acknowledge if they are all there.
       if (isUniqueViolation(error)) return this.acknowledgeRetry(streamId, events, expectedRevision);
       throw error;
     }
-    if (row?.last === null || row?.last === undefined || row.position === null) {
-      return this.acknowledgeRetry(streamId, events, expectedRevision);
-    }
+    if (outcome.last === null || outcome.position === null) return this.acknowledgeRetry(streamId, events, expectedRevision);
     this.appended.emit('append');
     this.announce();
-    return { nextRevision: row.last, position: row.position };
+    return { nextRevision: outcome.last, position: outcome.position };
+  }
+
+  private flush(batch: readonly PendingAppend[]): Promise<BatchOutcome[]> {
+    if (batch.length === 1) return this.flushOne(batch[0]!).then((outcome) => [outcome]);
+    return this.query<BatchOutcome>(BATCH_APPEND_SQL, batchAppend(batch)).then((result) => result.rows);
+  }
+
+  private async flushOne(append: PendingAppend): Promise<BatchOutcome> {
+    const { sql, params } = singleAppend(append);
+    const row = (await this.query<BatchOutcome>(sql, params)).rows[0];
+    return row ?? { last: null, position: null };
   }
 
   /** A refused append is a success only if exactly these events already sit at the end of this stream. */

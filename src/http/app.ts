@@ -9,11 +9,17 @@ import { errorHandler } from './errors';
 import { escalateToken } from './escalateToken';
 import { openApiDocument } from './openapi';
 import { Problem } from './problem';
+import { redactUrl } from './redactUrl';
 import { apiDocsRoutes } from './docs/apiDocs';
 import { auditTrail, matchedRoute, observe, requestId } from './requestContext';
+import { analyticsRoutes } from './routes/analytics';
 import { auditRoutes } from './routes/audit';
 import { escalateRoute, incidentRoutes } from './routes/incidents';
+import { incidentVerifyRoutes, signingKeyRoutes } from './routes/integrity';
+import { integrationRoutes } from './routes/integrations';
+import { notificationRoutes } from './routes/notifications';
 import { operationsRoutes } from './routes/operations';
+import { streamRoutes } from './routes/stream';
 import { workflowRoutes } from './routes/workflow';
 
 export function createApp(deps: AppDependencies): Express {
@@ -30,7 +36,7 @@ export function createApp(deps: AppDependencies): Express {
       customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
       },
     }),
   );
@@ -45,12 +51,25 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use(apiDocsRoutes());
 
+  // Alerts in: authenticated by integration token or routing key, not a JWT. PagerDuty's own path too, so a
+  // sender whose PagerDuty URL can only be changed to a host (not a path) finds the Events API where it expects it.
+  const integrations = integrationRoutes(deps);
+  app.post('/v2/enqueue', ...integrations.eventsV2);
+
   const ops = express.Router();
   ops.use(auditTrail(deps.audit, () => deps.clock.now()));
-  ops.post('/incidents/escalate', matchedRoute, escalateToken(deps.config.escalateToken), ...escalateRoute(deps));
+  ops.post('/integrations/events/v2/enqueue', ...integrations.eventsV2);
+  ops.post('/integrations/:name/alertmanager', ...integrations.alertmanager);
+  ops.post('/incidents/escalate', matchedRoute, escalateToken(deps.config.escalateToken, deps.authenticator.failures), ...escalateRoute(deps));
+  // Ahead of the incident router, so `/:incidentId/verify` stays this one's whatever that router adds.
+  ops.use('/incidents', incidentVerifyRoutes(deps));
   ops.use('/incidents', incidentRoutes(deps));
   ops.use('/incident-workflow', workflowRoutes(deps));
+  ops.use('/audit', signingKeyRoutes(deps));
   ops.use('/audit', auditRoutes(deps));
+  ops.use('/notifications', notificationRoutes(deps));
+  ops.use('/analytics', analyticsRoutes(deps));
+  ops.use('/stream', streamRoutes(deps));
   app.use('/api/ops', ops);
 
   if (deps.consoleDir !== undefined && existsSync(path.join(deps.consoleDir, 'index.html'))) {

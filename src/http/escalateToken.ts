@@ -5,20 +5,25 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { SWEEP_ACTOR } from '../escalation/escalationSweeper';
+import type { AuthFailureLimit } from './authFailureLimit';
 import { Problem } from './problem';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-export function escalateToken(configured: string | undefined) {
+/** A wrong token counts as a failed authentication of the caller's address (429 past the limit). */
+export function escalateToken(configured: string | undefined, failures: AuthFailureLimit) {
   const expected = configured !== undefined ? digest(configured) : undefined;
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const sent = req.headers['x-incident-escalate-token'];
     if (sent === undefined) {
       next();
       return;
     }
-    if (expected === undefined) throw new Problem('unauthorized', 'the escalation token is not enabled on this service (VPS_INCIDENT_ESCALATE_TOKEN is unset)');
-    if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), expected)) throw new Problem('unauthorized', 'the escalation token is wrong');
+    if (expected === undefined || typeof sent !== 'string' || !timingSafeEqual(digest(sent), expected)) {
+      const why = expected === undefined ? 'the escalation token is not enabled on this service (VPS_INCIDENT_ESCALATE_TOKEN is unset)' : 'the escalation token is wrong';
+      await failures.refuse(req, res, new Problem('unauthorized', why));
+      return;
+    }
     req.system = SWEEP_ACTOR;
     next();
   };

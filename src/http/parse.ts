@@ -1,14 +1,27 @@
 /** Request parsing helpers: zod failures become 400 problem details naming every bad field. */
 import type { z } from 'zod';
 import { Problem, validationProblem } from './problem';
+import { unstorableStringPaths } from './safeSchemas';
+
+/**
+ * Refuses (400, naming each field) any string a store could not hold, wherever it sits in the input,
+ * fields typed `unknown` included. parseBody and parseQuery call it; so can a route that parses by hand.
+ */
+export function refuseUnstorableStrings(input: unknown, what: 'request body' | 'query'): void {
+  const issues = unstorableStringPaths(input);
+  if (issues.length === 0) return;
+  throw new Problem('validation_failed', `invalid ${what}: ${[...new Set(issues.map((i) => i.path))].join(', ')}`, issues);
+}
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  refuseUnstorableStrings(body, 'request body');
   const parsed = schema.safeParse(body ?? undefined);
   if (!parsed.success) throw validationProblem(parsed.error, 'request body');
   return parsed.data;
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  refuseUnstorableStrings(query, 'query');
   const parsed = schema.safeParse(query);
   if (!parsed.success) {
     // A client names query parameters, not the items of a comma list: `state`, never `state.0`.

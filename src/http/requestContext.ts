@@ -41,10 +41,28 @@ export function routeOf(req: Request): string {
   return pattern !== undefined ? joinPattern(req.baseUrl, pattern) : 'unmatched';
 }
 
+/** Emitted on a response that stays open (the live stream) once it has opened: it is measured and audited then. */
+const OPENED = 'long-lived-opened';
+
+/**
+ * For a response that stays open for hours: its latency is the time to open, and its audit record is
+ * written when it opens, rather than when it ends (or never, when the client is the one to hang up).
+ */
+export function markLongLived(res: Response): void {
+  res.emit(OPENED);
+}
+
 export function observe(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const stop = metrics.httpDuration.startTimer();
-    res.on('finish', () => stop({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    let observed = false;
+    const record = () => {
+      if (observed) return;
+      observed = true;
+      stop({ method: req.method, route: routeOf(req), status: String(res.statusCode) });
+    };
+    res.on('finish', record);
+    res.once(OPENED, record);
     next();
   };
 }
@@ -52,7 +70,10 @@ export function observe(metrics: Metrics) {
 /** Records every /api/ops request, allowed or denied, once its outcome is known. */
 export function auditTrail(audit: AuditLog, now: () => Date) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.on('finish', () => {
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
       const principal = req.principal;
       audit.record({
         at: now().toISOString(),
@@ -65,7 +86,9 @@ export function auditTrail(audit: AuditLog, now: () => Date) {
         requestId: req.requestId,
         clientAddress: req.socket.remoteAddress ?? null,
       });
-    });
+    };
+    res.on('finish', record);
+    res.once(OPENED, record);
     next();
   };
 }

@@ -5,9 +5,14 @@
 import { z } from 'zod';
 import { severities } from '../incidents/incident.events';
 import { lifecycleStates } from '../incidents/incident';
+import { decodeCursor } from '../readmodel/listCursor';
+import { bigintIdText, isStorableInstant, queryInteger, safeInstant, safeLongText, safeString, safeText } from './safeSchemas';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const nullableText = (max: number) => z.string().max(max).nullable();
+// Every string, date and number below is built from ./safeSchemas, so nothing a store would refuse gets through.
+export { bigintIdText, queryInteger, safeInstant, safeLongText, safeString, safeText } from './safeSchemas';
+
+const text = safeText;
+const nullableText = (max: number) => safeLongText(max).nullable();
 const email = z.email().max(320);
 
 export const severitySchema = z.enum(severities as [string, ...string[]]).describe('critical | high | medium');
@@ -16,10 +21,10 @@ export const createIncidentSchema = z.strictObject({
   action: z.literal('create'),
   title: text(200),
   severity: z.enum(['critical', 'high', 'medium']),
-  description: z.string().max(10_000).nullish(),
-  hostId: z.string().trim().min(1).max(200).nullish(),
-  workflowId: z.string().min(1).max(100).nullish(),
-  assigneeUserId: z.string().trim().min(1).max(200).nullish(),
+  description: safeLongText(10_000).nullish(),
+  hostId: safeText(200).nullish(),
+  workflowId: safeString().min(1).max(100).nullish(),
+  assigneeUserId: safeText(200).nullish(),
   assigneeEmail: email.nullish(),
 });
 
@@ -28,22 +33,22 @@ export const sweepSchema = z.strictObject({ action: z.literal('escalation-sweep'
 export const incidentsPostSchema = z.discriminatedUnion('action', [createIncidentSchema, sweepSchema]);
 
 const actionItemSchema = z.strictObject({
-  id: z.string().min(1).max(100).optional(),
+  id: safeString().min(1).max(100).optional(),
   text: text(2_000),
-  owner: z.string().max(200).nullish(),
+  owner: safeLongText(200).nullish(),
   done: z.boolean().optional(),
 });
 
 export const incidentActionSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('assign'),
-    assigneeUserId: z.string().trim().min(1).max(200).nullable(),
+    assigneeUserId: safeText(200).nullable(),
     assigneeEmail: email.nullish(),
   }),
   z.strictObject({ action: z.literal('acknowledge') }),
-  z.strictObject({ action: z.literal('resolve'), resolution: z.string().max(10_000).nullish() }),
+  z.strictObject({ action: z.literal('resolve'), resolution: safeLongText(10_000).nullish() }),
   z.strictObject({ action: z.literal('close') }),
-  z.strictObject({ action: z.literal('reopen'), reason: z.string().max(10_000).nullish() }),
+  z.strictObject({ action: z.literal('reopen'), reason: safeLongText(10_000).nullish() }),
   z.strictObject({ action: z.literal('note'), body: text(10_000) }),
   z.strictObject({
     action: z.literal('postmortem'),
@@ -53,11 +58,11 @@ export const incidentActionSchema = z.discriminatedUnion('action', [
     rootCause: nullableText(20_000).optional(),
     actionItems: z.array(actionItemSchema).max(100).optional(),
   }),
-  z.strictObject({ action: z.literal('step'), stepKey: z.string().min(1).max(100), input: z.unknown().optional() }),
+  z.strictObject({ action: z.literal('step'), stepKey: safeString().min(1).max(100), input: z.unknown().optional() }),
 ]);
 export type IncidentAction = z.infer<typeof incidentActionSchema>;
 
-export const runStepSchema = z.strictObject({ stepKey: z.string().min(1).max(100), input: z.unknown().optional() });
+export const runStepSchema = z.strictObject({ stepKey: safeString().min(1).max(100), input: z.unknown().optional() });
 
 const commaList = <T extends string>(values: readonly T[]) =>
   z
@@ -70,29 +75,39 @@ const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const listIncidentsQuery = z.strictObject({
   state: commaList(lifecycleStates).optional(),
   severity: commaList(severities).optional(),
-  hostId: z.string().min(1).max(200).optional(),
-  assigneeUserId: z.string().min(1).max(200).optional(),
+  hostId: safeString().min(1).max(200).optional(),
+  assigneeUserId: safeString().min(1).max(200).optional(),
+  integration: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be an integration name' }).optional(),
   includeClosed: booleanText.optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  cursor: z.string().min(1).max(500).optional(),
+  limit: queryInteger(1, 200).optional(),
+  cursor: safeString().min(1).max(500).refine(isListCursor, 'is not a cursor this service issued').optional(),
 });
 
-const isoTime = z.iso.datetime({ offset: true });
+/** A list cursor whose position the store can compare against: a forged one with 2026-02-30 or year 0000 is refused here. */
+function isListCursor(cursor: string): boolean {
+  try {
+    return isStorableInstant(decodeCursor(cursor).createdAt);
+  } catch {
+    return false;
+  }
+}
+
+const isoTime = safeInstant();
 
 export const incidentDetailQuery = z.strictObject({
   asOf: isoTime.optional(),
-  revision: z.coerce.number().int().min(0).optional(),
+  revision: queryInteger(0).optional(),
 });
 
-export const eventsQuery = z.strictObject({ fromRevision: z.coerce.number().int().min(0).optional() });
+export const eventsQuery = z.strictObject({ fromRevision: queryInteger(0).optional() });
 
 export const auditQuery = z.strictObject({
-  actor: z.string().min(1).max(200).optional(),
+  actor: safeString().min(1).max(200).optional(),
   incidentId: z.uuid().optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().regex(/^\d{1,19}$/).optional(),
+  limit: queryInteger(1, 500).optional(),
+  cursor: bigintIdText().optional(),
 });
 
 export const idempotencyKeyHeader = z.string().min(1).max(200);

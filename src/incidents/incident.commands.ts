@@ -2,7 +2,7 @@
  * What someone asks of an incident, in the imperative. Time and the actor's id enter here
  * (`metadata.now`, read from an injected Clock), so the decider never reads the wall clock.
  */
-import type { ActionItem, PostmortemStatus, Severity, StepResult } from './incident.events';
+import type { ActionItem, Alert, IncidentSource, PostmortemStatus, Severity, StepResult } from './incident.events';
 
 export type CommandMetadata = Readonly<{
   /** ISO 8601 UTC with milliseconds. */
@@ -39,6 +39,26 @@ export type UpdatePostmortem = Command<'UpdatePostmortem', Readonly<{
   rootCause?: string | null;
   actionItems?: readonly ActionItem[];
 }>>;
+/**
+ * Alerts from an integration for the incident its alert group claimed (src/integrations). `status` is what the
+ * sender says of the whole group. The incident is opened from `opening` if its stream is still empty (the claim
+ * is made before the incident is opened, so a crash in between leaves a claim that the next delivery opens).
+ */
+export type ReceiveAlerts = Command<'ReceiveAlerts', Readonly<{
+  opening: Readonly<{
+    incidentId: string;
+    title: string;
+    description: string | null;
+    severity: Severity;
+    hostId: string | null;
+    workflowId: string | null;
+    source: IncidentSource;
+  }>;
+  alerts: readonly Alert[];
+  status: 'firing' | 'acknowledged' | 'resolved';
+  /** The integration resolves its incident when the group resolves. */
+  autoResolve: boolean;
+}>>;
 /** The step has already run (I/O happens outside the decider); this records its result. */
 export type RecordStepExecution = Command<'RecordStepExecution', Readonly<{ stepKey: string; input: unknown; result: StepResult }>>;
 
@@ -52,6 +72,7 @@ export type IncidentCommand =
   | ReopenIncident
   | AddNote
   | UpdatePostmortem
-  | RecordStepExecution;
+  | RecordStepExecution
+  | ReceiveAlerts;
 
 export type IncidentCommandType = IncidentCommand['type'];

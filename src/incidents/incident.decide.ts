@@ -12,13 +12,16 @@ import type {
   EscalateIncident,
   IncidentCommand,
   OpenIncident,
+  ReceiveAlerts,
   RecordStepExecution,
   ReopenIncident,
   ResolveIncident,
   UpdatePostmortem,
 } from './incident.commands';
-import { IncidentNotFound, InvalidTransition, NotDue, PostmortemIncomplete } from './incident.errors';
+import { IncidentNotFound, InvalidTransition, NotCurrent, NotDue, PostmortemIncomplete } from './incident.errors';
 import type {
+  Alert,
+  AlertsReceived,
   IncidentAcknowledged,
   IncidentAssigned,
   IncidentClosed,
@@ -27,6 +30,7 @@ import type {
   IncidentNoteAdded,
   IncidentOpened,
   IncidentReopened,
+  IncidentSource,
   IncidentResolved,
   PostmortemUpdated,
   WorkflowStepExecuted,
@@ -55,6 +59,8 @@ export function decide(command: IncidentCommand, state: IncidentState, policy: T
       return updatePostmortem(command, existing(state));
     case 'RecordStepExecution':
       return [recordStep(command, existing(state))];
+    case 'ReceiveAlerts':
+      return receiveAlerts(command, state, policy);
     default:
       return assertNever(command);
   }
@@ -63,11 +69,16 @@ export function decide(command: IncidentCommand, state: IncidentState, policy: T
 /** An incident is opened once; its acknowledgement is due after the severity's ack time, and escalation starts then. */
 function open({ data, metadata }: OpenIncident, state: IncidentState, policy: TimerPolicy): IncidentOpened {
   if (state.state !== 'none') throw new InvalidTransition('open', state.state);
+  return opened(data, null, metadata, policy);
+}
+
+function opened(data: OpenIncident['data'], source: IncidentSource | null, metadata: OpenIncident['metadata'], policy: TimerPolicy): IncidentOpened {
   const ackDueAt = ackDueAfter(policy, data.severity, metadata.now);
   return {
     type: 'IncidentOpened',
     data: {
       incidentId: data.incidentId,
+      source,
       title: data.title,
       description: data.description,
       severity: data.severity,
@@ -194,6 +205,64 @@ function recordStep({ data, metadata }: RecordStepExecution, incident: Incident)
     type: 'WorkflowStepExecuted',
     data: { incidentId: incident.id, stepKey: data.stepKey, input: data.input, result: data.result, executedAt: metadata.now },
   };
+}
+
+/**
+ * Alerts reach the incident their group claimed. A firing group whose incident does not exist yet opens it, with
+ * the alerts that opened it on its timeline. On an open or acknowledged incident only alerts that are new or
+ * changed are recorded, so a repeat appends nothing; the group acknowledging or resolving (when the integration
+ * resolves automatically) carries the incident along. A resolved or closed incident is over for its group: the
+ * next firing opens a new incident, and anything else about the group concerns no incident.
+ */
+function receiveAlerts({ data, metadata }: ReceiveAlerts, state: IncidentState, policy: TimerPolicy): IncidentEvent[] {
+  const alerts = lastPerFingerprint(data.alerts);
+  if (state.state === 'none') {
+    if (data.status !== 'firing') throw new NotCurrent(state.state);
+    const { source, ...opening } = data.opening;
+    const openedEvent = opened({ ...opening, assigneeUserId: null, assigneeEmail: null }, source, metadata, policy);
+    return alerts.length > 0 ? [openedEvent, alertsReceived(opening.incidentId, alerts, metadata.now)] : [openedEvent];
+  }
+  if (state.state === 'resolved' || state.state === 'closed') throw new NotCurrent(state.state);
+  const kind = state.source?.kind ?? 'alertmanager';
+  const changed = alerts.filter((alert) => isNewOrChanged(alert, state.alerts[alert.fingerprint], kind));
+  const events: IncidentEvent[] = changed.length > 0 ? [alertsReceived(state.id, changed, metadata.now)] : [];
+  if (data.status === 'acknowledged' && state.state === 'open') {
+    events.push({ type: 'IncidentAcknowledged', data: { incidentId: state.id, acknowledgedAt: metadata.now, acknowledgedBy: metadata.actorId } });
+  }
+  if (data.status === 'resolved' && data.autoResolve) {
+    events.push({ type: 'IncidentResolved', data: { incidentId: state.id, resolvedAt: metadata.now, resolution: 'all alerts resolved' } });
+  }
+  return events;
+}
+
+function alertsReceived(incidentId: string, alerts: readonly Alert[], now: string): AlertsReceived {
+  return { type: 'AlertsReceived', data: { incidentId, receivedAt: now, alerts } };
+}
+
+/**
+ * Alertmanager re-sends a group unchanged every repeat_interval: an alert counts as changed when its status or
+ * start differ (its annotations are re-rendered on every send). An Events v2 trigger is new unless it repeats
+ * the last one exactly.
+ */
+function isNewOrChanged(alert: Alert, previous: Alert | undefined, kind: IncidentSource['kind']): boolean {
+  if (previous === undefined) return true;
+  if (kind === 'events-v2') return !sameAlert(alert, previous);
+  return alert.status !== previous.status || alert.startsAt !== previous.startsAt;
+}
+
+function sameAlert(a: Alert, b: Alert): boolean {
+  return a.status === b.status && a.startsAt === b.startsAt && a.endsAt === b.endsAt && a.generatorURL === b.generatorURL &&
+    sameRecord(a.labels, b.labels) && sameRecord(a.annotations, b.annotations);
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+/** A payload naming one alert twice is taken at its last word. */
+function lastPerFingerprint(alerts: readonly Alert[]): Alert[] {
+  return [...new Map(alerts.map((alert) => [alert.fingerprint, alert])).values()];
 }
 
 /** Every command but opening needs an incident. The decider does not know the id asked for; the handler does and re-throws. */

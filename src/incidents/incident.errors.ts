@@ -34,3 +34,14 @@ export class NotDue extends DomainError {
     this.name = 'NotDue';
   }
 }
+
+/**
+ * Alerts for an incident that is no longer (or not yet) the current one of its alert group: resolved or
+ * closed, or never opened while the group is not firing. Alert ingestion then claims a new incident or drops them.
+ */
+export class NotCurrent extends DomainError {
+  constructor(readonly currentState: IncidentState['state']) {
+    super(`the incident is ${currentState === 'none' ? 'not opened' : currentState}, not current for its alerts`);
+    this.name = 'NotCurrent';
+  }
+}

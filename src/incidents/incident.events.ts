@@ -18,10 +18,29 @@ export type StepResult = Readonly<{
   output: unknown;
 }>;
 
+/** Where an incident came from when an integration opened it (shared/API.md § Alert ingestion). */
+export type IncidentSource = Readonly<{ integration: string; kind: 'alertmanager' | 'events-v2'; dedupKey: string }>;
+
+/**
+ * One alert as it arrived, in Alertmanager's terms (an Events v2 trigger is mapped onto them): `fingerprint`
+ * names the alert within its group; labels and annotations are what the console shows on the timeline.
+ */
+export type Alert = Readonly<{
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  startsAt: string | null;
+  endsAt: string | null;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  generatorURL: string | null;
+}>;
+
 export type IncidentOpened = Readonly<{
   type: 'IncidentOpened';
   data: Readonly<{
     incidentId: string;
+    /** null when opened through the API; absent in events written before alert ingestion existed. */
+    source?: IncidentSource | null;
     title: string;
     description: string | null;
     severity: Severity;
@@ -97,6 +116,12 @@ export type WorkflowStepExecuted = Readonly<{
   data: Readonly<{ incidentId: string; stepKey: string; input: unknown; result: StepResult; executedAt: string }>;
 }>;
 
+/** Alerts that are new or changed for the incident (an identical repeat records nothing). */
+export type AlertsReceived = Readonly<{
+  type: 'AlertsReceived';
+  data: Readonly<{ incidentId: string; receivedAt: string; alerts: readonly Alert[] }>;
+}>;
+
 export type IncidentEvent =
   | IncidentOpened
   | IncidentAssigned
@@ -107,7 +132,8 @@ export type IncidentEvent =
   | IncidentReopened
   | IncidentNoteAdded
   | PostmortemUpdated
-  | WorkflowStepExecuted;
+  | WorkflowStepExecuted
+  | AlertsReceived;
 
 export type IncidentEventType = IncidentEvent['type'];
 
@@ -122,6 +148,7 @@ export const incidentEventTypes: readonly IncidentEventType[] = [
   'IncidentNoteAdded',
   'PostmortemUpdated',
   'WorkflowStepExecuted',
+  'AlertsReceived',
 ];
 
 export const streamIdOf = (incidentId: string): string => `incident-${incidentId}`;

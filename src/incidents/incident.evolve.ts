@@ -21,6 +21,7 @@ export function evolve(state: IncidentState, event: IncidentEvent, revision?: nu
       severity: data.severity,
       hostId: data.hostId,
       workflowId: data.workflowId,
+      source: data.source ?? null,
       assigneeUserId: data.assigneeUserId,
       assigneeEmail: data.assigneeEmail,
       ackDueAt: data.ackDueAt,
@@ -35,6 +36,7 @@ export function evolve(state: IncidentState, event: IncidentEvent, revision?: nu
       closedAt: null,
       version: revision ?? 0,
       lastStepRuns: {},
+      alerts: {},
     };
   }
   if (state.state === 'none') throw new Error(`${event.type} for an incident that was never opened`);
@@ -87,6 +89,12 @@ export function evolve(state: IncidentState, event: IncidentEvent, revision?: nu
     case 'WorkflowStepExecuted': {
       const { stepKey, result, executedAt } = event.data;
       return { ...incident, lastStepRuns: { ...incident.lastStepRuns, [stepKey]: result }, updatedAt: executedAt };
+    }
+    case 'AlertsReceived': {
+      const { alerts, receivedAt } = event.data;
+      const latest = { ...incident.alerts };
+      for (const alert of alerts) latest[alert.fingerprint] = alert;
+      return { ...incident, alerts: latest, updatedAt: receivedAt };
     }
     default:
       return assertNever(event);

@@ -2,7 +2,7 @@
  * An incident as folded from its stream: a union on `state`. Timers are set only while open.
  * The fields mirror the Incident resource of the HTTP contract (shared/API.md).
  */
-import type { ActionItem, PostmortemStatus, Severity, StepResult } from './incident.events';
+import type { ActionItem, Alert, IncidentSource, PostmortemStatus, Severity, StepResult } from './incident.events';
 
 export type Postmortem = Readonly<{
   status: PostmortemStatus;
@@ -19,6 +19,8 @@ type IncidentFields = Readonly<{
   severity: Severity;
   hostId: string | null;
   workflowId: string | null;
+  /** The integration and alert group that opened it; null when opened through the API. */
+  source: IncidentSource | null;
   assigneeUserId: string | null;
   assigneeEmail: string | null;
   escalationCount: number;
@@ -33,6 +35,8 @@ type IncidentFields = Readonly<{
   version: number;
   /** The latest run of each workflow step, by step key. */
   lastStepRuns: Readonly<Record<string, StepResult>>;
+  /** The latest recorded version of each alert, by fingerprint: what a repeat is compared with. */
+  alerts: Readonly<Record<string, Alert>>;
 }>;
 
 type Running = Readonly<{ ackDueAt: string; nextEscalationAt: string }>;
@@ -60,7 +64,7 @@ export const emptyPostmortem: Postmortem = {
 };
 
 /** The Incident resource of the HTTP contract, its fields in the order the contract shows them. */
-export type IncidentResource = Omit<Incident, 'lastStepRuns'>;
+export type IncidentResource = Omit<Incident, 'lastStepRuns' | 'alerts'>;
 
 export function toResource(incident: Incident): IncidentResource {
   const resource = {
@@ -71,6 +75,7 @@ export function toResource(incident: Incident): IncidentResource {
     state: incident.state,
     hostId: incident.hostId,
     workflowId: incident.workflowId,
+    source: incident.source,
     assigneeUserId: incident.assigneeUserId,
     assigneeEmail: incident.assigneeEmail,
     ackDueAt: incident.ackDueAt,

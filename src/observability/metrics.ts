@@ -52,9 +52,61 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
+  readonly liveStreamsOpen = new Gauge({
+    name: 'live_streams_open',
+    help: 'Live-update (SSE) streams open on this process',
+    registers: [this.registry],
+  });
+  readonly liveEventsSent = new Counter({
+    name: 'live_stream_events_sent_total',
+    help: 'Incident events sent on live-update streams',
+    registers: [this.registry],
+  });
+  readonly liveStreamsEnded = new Counter({
+    name: 'live_streams_ended_total',
+    help: 'Live-update streams ended, by reason (client, expired, slow, shutdown, failed)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsReceived = new Counter({
+    name: 'alerts_received_total',
+    help: 'Alert deliveries from integrations, by integration and outcome (opened, updated, resolved, unchanged, refused)',
+    labelNames: ['integration', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly alertIngestionDuration = new Histogram({
+    name: 'alert_ingestion_duration_seconds',
+    help: 'From an alert delivery\'s arrival to its answer, by integration kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly auditFailures = new Counter({
     name: 'audit_write_failures_total',
     help: 'Audit records that could not be written (each is logged)',
+    registers: [this.registry],
+  });
+  readonly notificationDeliveries = new Counter({
+    name: 'notification_deliveries_total',
+    help: 'Notification delivery attempts by channel and outcome (delivered, retrying, failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationAttemptDuration = new Histogram({
+    name: 'notification_attempt_duration_seconds',
+    help: 'Duration of one notification delivery attempt, by channel',
+    labelNames: ['channel'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly notificationQueueDepth = new Gauge({
+    name: 'notification_queue_depth',
+    help: 'Notification deliveries pending or retrying',
+    registers: [this.registry],
+  });
+  readonly notificationOldestPendingSeconds = new Gauge({
+    name: 'notification_oldest_pending_seconds',
+    help: 'Age of the oldest notification delivery still pending or retrying',
     registers: [this.registry],
   });
 

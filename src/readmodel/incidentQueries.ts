@@ -4,7 +4,7 @@
  */
 import type { Database } from '../db/database';
 import { lifecycleStates, type IncidentResource, type LifecycleState, type Postmortem } from '../incidents/incident';
-import type { ActionItem, Severity } from '../incidents/incident.events';
+import type { ActionItem, IncidentSource, Severity } from '../incidents/incident.events';
 import { decodeCursor, encodeCursor, type ListPosition } from './listCursor';
 
 export type IncidentListFilter = Readonly<{
@@ -12,6 +12,8 @@ export type IncidentListFilter = Readonly<{
   severity?: readonly Severity[];
   hostId?: string;
   assigneeUserId?: string;
+  /** Only incidents opened by this integration. */
+  integration?: string;
   /** Without it, closed incidents are left out unless `state` names `closed`. */
   includeClosed: boolean;
   limit: number;
@@ -40,6 +42,7 @@ type IncidentRow = {
   state: LifecycleState;
   host_id: string | null;
   workflow_id: string | null;
+  source: IncidentSource | null;
   assignee_user_id: string | null;
   assignee_email: string | null;
   ack_due_at: Date | null;
@@ -55,7 +58,7 @@ type IncidentRow = {
   version: number;
 };
 
-const COLUMNS = `id::text, title, description, severity, state, host_id, workflow_id, assignee_user_id, assignee_email,
+const COLUMNS = `id::text, title, description, severity, state, host_id, workflow_id, source, assignee_user_id, assignee_email,
   ack_due_at, next_escalation_at, escalation_count, postmortem, created_at, created_by, updated_at,
   acknowledged_at, resolved_at, closed_at, version`;
 
@@ -89,6 +92,7 @@ export class IncidentQueries {
     const shared: string[] = [];
     if (filter.hostId !== undefined) shared.push(`host_id = ${params.add(filter.hostId)}`);
     if (filter.assigneeUserId !== undefined) shared.push(`assignee_user_id = ${params.add(filter.assigneeUserId)}`);
+    if (filter.integration !== undefined) shared.push(`source_integration = ${params.add(filter.integration)}`);
     if (after !== undefined) shared.push(`(created_at, id) < (${params.add(after.createdAt)}::timestamptz, ${params.add(after.id)}::uuid)`);
     const states = distinct(filter.state ?? (filter.includeClosed ? lifecycleStates : NOT_CLOSED));
     const severities = filter.severity === undefined ? [undefined] : distinct(filter.severity);
@@ -113,6 +117,7 @@ export class IncidentQueries {
    * time). One statement, so both halves see the same snapshot.
    */
   private async counts(filter: IncidentListFilter, now: Date): Promise<IncidentCounts> {
+    if (filter.integration !== undefined) return this.integrationCounts(filter, filter.integration, now);
     const params = new Params();
     const groups: string[] = [];
     const openNotDue = [`state = 'open'`];
@@ -144,6 +149,29 @@ export class IncidentQueries {
               coalesce(sum(incidents), 0)::int AS total,
               (${open} - ${notDue(`ack_due_at > ${params.add(now)}`)} - ${notDue('ack_due_at IS NULL')})::int AS overdue
        FROM incident_counts WHERE ${groups.join(' AND ')}`,
+      params.values,
+    );
+    return result.rows[0]!;
+  }
+
+  /**
+   * The counts of one integration's incidents are not kept in incident_counts (the integration is no dimension of
+   * it); they are counted from the integration's own index, which holds only the incidents that integration opened.
+   */
+  private async integrationCounts(filter: IncidentListFilter, integration: string, now: Date): Promise<IncidentCounts> {
+    const params = new Params();
+    const where = [`source_integration = ${params.add(integration)}`];
+    if (filter.hostId !== undefined) where.push(`host_id = ${params.add(filter.hostId)}`);
+    if (filter.assigneeUserId !== undefined) where.push(`assignee_user_id = ${params.add(filter.assigneeUserId)}`);
+    if (filter.severity !== undefined) where.push(`severity = ANY(${params.add(filter.severity)}::text[])`);
+    const result = await this.database.pool.query<IncidentCounts>(
+      `SELECT count(*) FILTER (WHERE state = 'open')::int AS open,
+              count(*) FILTER (WHERE state = 'acknowledged')::int AS acknowledged,
+              count(*) FILTER (WHERE state = 'resolved')::int AS resolved,
+              count(*) FILTER (WHERE state = 'closed')::int AS closed,
+              count(*)::int AS total,
+              count(*) FILTER (WHERE state = 'open' AND ack_due_at <= ${params.add(now)})::int AS overdue
+       FROM incidents WHERE ${where.join(' AND ')}`,
       params.values,
     );
     return result.rows[0]!;
@@ -193,6 +221,8 @@ function toResource(row: IncidentRow): IncidentResource {
     state: row.state,
     hostId: row.host_id,
     workflowId: row.workflow_id,
+    // jsonb keeps its keys in its own order; clients read the contract's.
+    source: row.source === null ? null : { integration: row.source.integration, kind: row.source.kind, dedupKey: row.source.dedupKey },
     assigneeUserId: row.assignee_user_id,
     assigneeEmail: row.assignee_email,
     ackDueAt: iso(row.ack_due_at),

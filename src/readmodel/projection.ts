@@ -18,6 +18,11 @@ export interface Projection<Table extends string = string> {
   readonly tables: readonly Table[];
   /** Applies a batch, in order; events it does not handle are passed over. */
   apply(client: Queryable, events: readonly RecordedEvent[], tables: TableNames<Table>): Promise<void>;
+  /**
+   * Optional: reads the batch needs from elsewhere (the event store), done before its transaction begins, so
+   * the transaction never waits on them (on the embedded store the pool has one connection: it would wait forever).
+   */
+  prepare?(events: readonly RecordedEvent[]): Promise<void>;
 }
 
 export function liveTables<Table extends string>(projection: Projection<Table>): TableNames<Table> {

@@ -105,9 +105,10 @@ async function swapIn(pool: Pool, projection: Projection, position: string): Pro
     await lockCheckpoint(client, projection.name);
     for (const table of projection.tables) {
       const copy = `${table}${REBUILD_SUFFIX}`;
+      const liveNames = await indexNamesByDefinition(client, table);
       await client.query(`DROP TABLE ${table}`);
       await client.query(`ALTER TABLE ${copy} RENAME TO ${table}`);
-      await renameIndexes(client, table, copy);
+      await renameIndexes(client, table, copy, liveNames);
     }
     await saveCheckpoint(client, projection.name, position);
   });
@@ -128,13 +129,23 @@ async function dropSecondaryIndexes(client: Queryable, table: string): Promise<s
   return indexes.rows.map((index) => index.definition);
 }
 
-/** The copy's indexes were named after it (`incidents_rebuild_state_idx`); give them the live table's names back. */
-async function renameIndexes(client: Queryable, table: string, copy: string): Promise<void> {
-  const indexes = await client.query<{ name: string }>(
-    `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`,
+/**
+ * The copy's indexes were named after it (`incidents_rebuild_state_idx`); give them the live table's names back.
+ * PostgreSQL cuts a generated name to 63 bytes, so a long one cannot be derived from the copy's: each index is
+ * matched to the live one with the same definition, and only an index the live table lacked is renamed by prefix.
+ */
+async function renameIndexes(client: Queryable, table: string, copy: string, liveNames: ReadonlyMap<string, string>): Promise<void> {
+  for (const [definition, name] of await indexNamesByDefinition(client, table)) {
+    const live = liveNames.get(definition) ?? (name.startsWith(`${copy}_`) ? `${table}_${name.slice(copy.length + 1)}` : name);
+    if (live !== name) await client.query(`ALTER INDEX ${name} RENAME TO ${live}`);
+  }
+}
+
+/** Each index of the table by its definition without its name, as `CREATE INDEX ON public.t USING btree (c)`. */
+async function indexNamesByDefinition(client: Queryable, table: string): Promise<Map<string, string>> {
+  const indexes = await client.query<{ name: string; definition: string }>(
+    `SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`,
     [table],
   );
-  for (const { name } of indexes.rows) {
-    if (name.startsWith(`${copy}_`)) await client.query(`ALTER INDEX ${name} RENAME TO ${table}_${name.slice(copy.length + 1)}`);
-  }
+  return new Map(indexes.rows.map((index) => [index.definition.replace(/^(CREATE (?:UNIQUE )?INDEX )\S+ /, '$1'), index.name]));
 }

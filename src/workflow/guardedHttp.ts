@@ -89,6 +89,19 @@ export function sendOnce(spec: HttpRequestSpec): Promise<HttpExchange> {
   });
 }
 
+/** The port a URL reaches: its own, else its scheme's. */
+export function portOf(url: URL): number {
+  return url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+/** A URL as steps report it: without user name or password, which must never reach an event. */
+export function withoutCredentials(url: URL): URL {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy;
+}
+
 /** The first bytes of a body as text, for an operator to eyeball; never the whole body. */
 export function excerptOf(body: Buffer): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(body.subarray(0, EXCERPT_BYTES));

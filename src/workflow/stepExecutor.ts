@@ -47,23 +47,48 @@ export class StepExecutor {
   }
 
   async run(stepKey: string, input: unknown): Promise<StepResult> {
+    return this.prepare(stepKey, input)();
+  }
+
+  /**
+   * Every refusal that needs no network (unknown step, not API-safe, bad input), checked now; the
+   * returned function does the step's I/O. A caller with checks of its own (an incident's existence,
+   * If-Match) makes them between the two, so nothing goes out for a request that is then refused.
+   */
+  prepare(stepKey: string, input: unknown): () => Promise<StepResult> {
     const step = findStep(stepKey);
     if (!step) throw new UnknownStep(stepKey);
     if (!step.apiSafe) throw new StepNotApiSafe(stepKey);
     const prepared = step.prepare(input);
     if (!prepared.success) throw new StepInputInvalid(stepKey, inputIssues(prepared.error));
-
-    const startedAt = this.now();
-    const started = performance.now();
-    const outcome = await prepared.run(this.context);
-    const durationMs = Math.round(performance.now() - started);
-    return {
-      stepKey,
-      status: outcome.status,
-      startedAt: startedAt.toISOString(),
-      finishedAt: this.now().toISOString(),
-      durationMs,
-      output: outcome.output,
+    return async () => {
+      const startedAt = this.now();
+      const started = performance.now();
+      const outcome = await prepared.run(this.context);
+      const durationMs = Math.round(performance.now() - started);
+      return {
+        stepKey,
+        status: outcome.status,
+        startedAt: startedAt.toISOString(),
+        finishedAt: this.now().toISOString(),
+        durationMs,
+        output: storable(outcome.output),
+      };
     };
   }
+}
+
+const NUL_OR_LONE_SURROGATE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * What came back from the network (a body excerpt, a TXT record) may hold a NUL or a lone surrogate,
+ * which no store accepts in jsonb: they become U+FFFD, so a step that ran can always be recorded.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(NUL_OR_LONE_SURROGATE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => storable(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [storable(key), storable(item)])) as T;
+  }
+  return value;
 }

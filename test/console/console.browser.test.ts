@@ -22,7 +22,7 @@ let browser: Browser;
 beforeAll(async () => {
   server = await startTestServer({
     env: {
-      VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1',
+      VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1:1024-65535',
       // Critical incidents are overdue almost at once, so the overdue marker and the sweep have something to show.
       VPS_INCIDENT_ACK_MINUTES_CRITICAL: '0.001',
       // Only the sweep button escalates, so what it reports is deterministic.
@@ -100,7 +100,7 @@ async function createIncident(page: Page, fields: { title: string; severity?: st
 }
 
 function listEntry(page: Page, title: string): Locator {
-  return page.getByRole('list', { name: 'Incident list' }).getByRole('button', { name: new RegExp(title) });
+  return page.getByRole('list', { name: 'Incident list' }).getByRole('link', { name: new RegExp(title) });
 }
 
 function timelineEntry(detail: Locator, label: string): Locator {
@@ -122,7 +122,7 @@ describe('ops console at /admin', () => {
 
     expect(new URL(page.url()).hash).toBe('');
     expect(await page.evaluate(() => sessionStorage.getItem('incident-console.token'))).toBe(token);
-    expect(await page.getByText(/Signed in as/).textContent()).toContain('(ops)');
+    expect(await page.getByRole('banner').locator('.who').textContent()).toMatch(/Signed in as olivia@example\.com \(ops\)/);
     expect(offOrigin).toEqual([]);
     expect(cspViolations).toEqual([]);
     await context.close();
@@ -152,8 +152,9 @@ describe('ops console at /admin', () => {
     expect(await timelineEntry(detail, 'Note added').textContent()).toContain('olivia');
 
     const httpStep = detail.getByRole('listitem').filter({ has: page.locator('code', { hasText: /^http-check$/ }) });
-    const stepInput = httpStep.getByLabel(/Input \(JSON\)/);
-    expect(JSON.parse(await stepInput.inputValue())).toMatchObject({ url: `${server.baseUrl}/healthz` });
+    // The form is aimed at the incident's host; here the one target that answers is the service itself.
+    expect(await httpStep.getByLabel('URL').inputValue()).toBe('https://web-3/');
+    await httpStep.getByLabel('URL').fill(`${server.baseUrl}/healthz`);
     await httpStep.getByRole('button', { name: /Run step/ }).click();
     await httpStep.getByText('Last run succeeded', { exact: true }).waitFor();
     await timelineEntry(detail, 'http-check: succeeded').waitFor();
@@ -173,6 +174,12 @@ describe('ops console at /admin', () => {
     await postmortem.getByLabel('Postmortem status').selectOption('published');
     await postmortem.getByRole('button', { name: 'Save postmortem' }).click();
     await timelineEntry(detail, 'Postmortem status: Published').waitFor();
+    // A published postmortem is shown as a record, with the save confirmed, and is edited only on request.
+    await detail.getByRole('status').filter({ hasText: 'Postmortem saved (Published)' }).waitFor();
+    await detail.getByLabel('Published postmortem').getByText('Log rotation was disabled by a config change.').waitFor();
+    expect(await detail.getByRole('form', { name: 'Postmortem' }).count()).toBe(0);
+    await detail.getByRole('button', { name: 'Edit postmortem' }).click();
+    expect(await detail.getByRole('form', { name: 'Postmortem' }).getByLabel('Summary').inputValue()).toBe('Application logs filled the root filesystem.');
 
     await detail.getByRole('button', { name: 'Close', exact: true }).click();
     await timelineEntry(detail, 'Closed').waitFor();

@@ -9,7 +9,7 @@ describe('error responses', () => {
   let api: Api;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1', VPS_INCIDENT_ESCALATE_TOKEN: 'escalate-secret' } });
+    server = await startTestServer({ env: { VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1:1024-65535', VPS_INCIDENT_ESCALATE_TOKEN: 'escalate-secret' } });
     api = apiOf(server);
   });
   afterAll(async () => server.close());

@@ -13,7 +13,7 @@ describe('the incident lifecycle over HTTP', () => {
   const clock = new FixedClock(T0);
 
   beforeAll(async () => {
-    server = await startTestServer({ clock, env: { VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1', VPS_INCIDENT_ESCALATE_TOKEN: 'escalate-secret' } });
+    server = await startTestServer({ clock, env: { VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1:1024-65535', VPS_INCIDENT_ESCALATE_TOKEN: 'escalate-secret' } });
     api = apiOf(server);
   });
   afterAll(async () => server.close());
@@ -32,6 +32,7 @@ describe('the incident lifecycle over HTTP', () => {
       state: 'open',
       hostId: 'web-3',
       workflowId: 'disk-pressure',
+      source: null,
       assigneeUserId: 'bob',
       assigneeEmail: 'bob@example.com',
       ackDueAt: '2026-11-26T14:05:00.000Z',

@@ -10,12 +10,14 @@ import type {
   EscalateIncident,
   IncidentCommand,
   OpenIncident,
+  ReceiveAlerts,
   RecordStepExecution,
   ReopenIncident,
   ResolveIncident,
   UpdatePostmortem,
 } from '../../src/incidents/incident.commands';
 import type {
+  Alert,
   IncidentAcknowledged,
   IncidentClosed,
   IncidentEvent,
@@ -74,6 +76,42 @@ export const stepResult = (stepKey: string, finishedAt: string): StepResult => (
 export const recordStep = (now: string, stepKey = 'disk-usage'): RecordStepExecution =>
   ({ type: 'RecordStepExecution', data: { stepKey, input: { host: 'web-3' }, result: stepResult(stepKey, now) }, metadata: by(now) });
 
+export const prometheus = 'integration:prometheus';
+export const source = { integration: 'prometheus', kind: 'alertmanager', dedupKey: '{}:{alertname="DiskFull"}' } as const;
+export const alert = (fingerprint = 'f1', changes: Partial<Alert> = {}): Alert => ({
+  fingerprint,
+  status: 'firing',
+  startsAt: '2026-11-26T13:59:00.000Z',
+  endsAt: null,
+  labels: { alertname: 'DiskFull', instance: 'web-3', severity: 'critical' },
+  annotations: { summary: 'Disk full on web-3' },
+  generatorURL: 'http://prometheus:9090/graph',
+  ...changes,
+});
+/** Alerts from the prometheus integration at `now`; the group's incident is opened from them if need be. */
+export const receiveAlerts = (
+  now: string,
+  alerts: readonly Alert[] = [alert()],
+  options: Partial<Pick<ReceiveAlerts['data'], 'status' | 'autoResolve'>> & { kind?: 'alertmanager' | 'events-v2' } = {},
+): ReceiveAlerts => ({
+  type: 'ReceiveAlerts',
+  data: {
+    opening: {
+      incidentId,
+      title: 'Disk full on web-3',
+      description: null,
+      severity: 'critical',
+      hostId: 'web-3',
+      workflowId: null,
+      source: { ...source, kind: options.kind ?? source.kind },
+    },
+    alerts,
+    status: options.status ?? 'firing',
+    autoResolve: options.autoResolve ?? true,
+  },
+  metadata: by(now, prometheus),
+});
+
 /** A critical incident opened at at(0) by alice under the default policy (ack 5 min). */
 export const opened = (data: Partial<IncidentOpened['data']> = {}): IncidentOpened => ({
   type: 'IncidentOpened',
@@ -82,6 +120,7 @@ export const opened = (data: Partial<IncidentOpened['data']> = {}): IncidentOpen
     title: 'Disk full on web-3',
     description: null,
     severity: 'critical',
+    source: null,
     hostId: 'web-3',
     workflowId: null,
     assigneeUserId: null,
@@ -120,4 +159,5 @@ export const oneOfEach: Readonly<Record<IncidentCommand['type'], IncidentCommand
   AddNote: note(at(60)),
   UpdatePostmortem: postmortem(at(60), { summary: 'the log partition filled' }),
   RecordStepExecution: recordStep(at(60)),
+  ReceiveAlerts: receiveAlerts(at(60)),
 };

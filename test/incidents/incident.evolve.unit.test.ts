@@ -20,6 +20,7 @@ describe('folding an incident', () => {
       state: 'open',
       hostId: 'web-3',
       workflowId: 'disk-pressure',
+      source: null,
       assigneeUserId: null,
       assigneeEmail: null,
       ackDueAt: at(5),

@@ -11,7 +11,7 @@ import { severities, type PostmortemStatus } from '../../src/incidents/incident.
 import { evolve, fold, type RevisionedEvent } from '../../src/incidents/incident.evolve';
 import { assertNever, initialState, type IncidentState } from '../../src/incidents/incident';
 import { defaultTimerPolicy, type TimerPolicy } from '../../src/incidents/timerPolicy';
-import { acknowledge, assign, at, close, escalate, incidentId, note, open, postmortem, recordStep, reopen, resolve } from './fixtures';
+import { acknowledge, alert, assign, at, close, escalate, incidentId, note, open, postmortem, receiveAlerts, recordStep, reopen, resolve } from './fixtures';
 
 /** How often each command comes up: escalations, resolutions and reopenings weigh more, so count resets get tried. */
 const commandWeights: Readonly<Record<IncidentCommandType, number>> = {
@@ -25,6 +25,7 @@ const commandWeights: Readonly<Record<IncidentCommandType, number>> = {
   AddNote: 1,
   UpdatePostmortem: 2,
   RecordStepExecution: 1,
+  ReceiveAlerts: 2,
 };
 const commandType = fc.oneof(
   ...Object.entries(commandWeights).map(([type, weight]) => ({ arbitrary: fc.constant(type as IncidentCommandType), weight })),
@@ -68,6 +69,7 @@ function commandFor(s: Step, now: string): IncidentCommand {
       return postmortem(now, Object.fromEntries(Object.entries({ status, summary, impact, rootCause }).filter(([, v]) => v !== undefined)));
     }
     case 'RecordStepExecution': return recordStep(now);
+    case 'ReceiveAlerts': return receiveAlerts(now, [alert('f1', { startsAt: now })], { status: s.assignee === null ? 'resolved' : s.assignee === 'user-bob' ? 'acknowledged' : 'firing' });
     default: return assertNever(s.type);
   }
 }

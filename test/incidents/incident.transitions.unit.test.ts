@@ -3,7 +3,7 @@
  * event types decided and the state they lead to, or the error that refuses the command.
  */
 import type { IncidentCommandType } from '../../src/incidents/incident.commands';
-import { DomainError, IncidentNotFound, InvalidTransition, NotDue } from '../../src/incidents/incident.errors';
+import { DomainError, IncidentNotFound, InvalidTransition, NotCurrent, NotDue } from '../../src/incidents/incident.errors';
 import type { IncidentEventType } from '../../src/incidents/incident.events';
 import { decide } from '../../src/incidents/incident.decide';
 import { fold } from '../../src/incidents/incident.evolve';
@@ -12,12 +12,13 @@ import { defaultTimerPolicy } from '../../src/incidents/timerPolicy';
 import { historyOf, oneOfEach } from './fixtures';
 
 type StateName = IncidentState['state'];
-type Refused = typeof InvalidTransition | typeof IncidentNotFound | typeof NotDue;
+type Refused = typeof InvalidTransition | typeof IncidentNotFound | typeof NotDue | typeof NotCurrent;
 type Outcome = Readonly<{ events: IncidentEventType[]; becomes: StateName }> | Refused;
 
 const IT = InvalidTransition;
 const NF = IncidentNotFound;
 const ND = NotDue;
+const NC = NotCurrent;
 const ok = (event: IncidentEventType, becomes: StateName): Outcome => ({ events: [event], becomes });
 
 const states: readonly StateName[] = ['none', 'open', 'acknowledged', 'resolved', 'closed'];
@@ -34,6 +35,7 @@ const table: Readonly<Record<IncidentCommandType, readonly Outcome[]>> = {
   AddNote:               [NF,                                  ok('IncidentNoteAdded', 'open'),         ok('IncidentNoteAdded', 'acknowledged'),   ok('IncidentNoteAdded', 'resolved'),       ok('IncidentNoteAdded', 'closed')],
   UpdatePostmortem:      [NF,                                  IT,                                      IT,                                        ok('PostmortemUpdated', 'resolved'),       ok('PostmortemUpdated', 'closed')],
   RecordStepExecution:   [NF,                                  ok('WorkflowStepExecuted', 'open'),      ok('WorkflowStepExecuted', 'acknowledged'), ok('WorkflowStepExecuted', 'resolved'),   ok('WorkflowStepExecuted', 'closed')],
+  ReceiveAlerts:         [{ events: ['IncidentOpened', 'AlertsReceived'], becomes: 'open' }, ok('AlertsReceived', 'open'), ok('AlertsReceived', 'acknowledged'), NC, NC],
 };
 
 const cells = Object.entries(table).flatMap(([command, outcomes]) =>
@@ -46,8 +48,8 @@ const cells = Object.entries(table).flatMap(([command, outcomes]) =>
 );
 
 describe('the incident lifecycle', () => {
-  it('covers all ten commands against all five states', () => {
-    expect(cells).toHaveLength(50);
+  it('covers all eleven commands against all five states', () => {
+    expect(cells).toHaveLength(55);
   });
 
   it.each(cells)('$command on $incident $expected', ({ command, state, outcome }) => {

@@ -108,7 +108,7 @@ describe.each(databaseTargets)('the incidents projection on $name', ({ open }) =
     // Then the row is the incident as the API serves it
     expect(await listed(id)).toEqual({
       id, title: 'Disk full on web-3', description: 'root fs at 99%', severity: 'critical', state: 'open',
-      hostId: id, workflowId: 'disk-pressure', assigneeUserId: null, assigneeEmail: null,
+      hostId: id, workflowId: 'disk-pressure', source: null, assigneeUserId: null, assigneeEmail: null,
       ackDueAt: '2026-11-26T14:05:00.000Z', nextEscalationAt: '2026-11-26T14:05:00.000Z', escalationCount: 0,
       postmortem: { status: 'not_started', summary: null, impact: null, rootCause: null, actionItems: [] },
       createdAt: '2026-11-26T14:00:00.000Z', createdBy: 'user-alice', updatedAt: '2026-11-26T14:00:00.000Z',

@@ -30,7 +30,7 @@ describe('SIGTERM under load', () => {
     // A health endpoint that takes its time, so a step run is still in flight when the signal comes.
     slowServer = http.createServer((_req, res) => setTimeout(() => res.end('ok'), SLOW_ANSWER_MS));
     await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
-    env = { VPS_INCIDENT_DATA_DIR: dataDir, VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1', ...(scratch !== undefined ? { DATABASE_URL: scratch.url } : {}) };
+    env = { VPS_INCIDENT_DATA_DIR: dataDir, VPS_INCIDENT_STEP_ALLOW_HOSTS: '127.0.0.1:1024-65535', ...(scratch !== undefined ? { DATABASE_URL: scratch.url } : {}) };
   });
   afterAll(async () => {
     service?.signal('SIGKILL');

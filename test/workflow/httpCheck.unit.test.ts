@@ -2,7 +2,7 @@
 import { StepExecutor, StepInputInvalid, StepTargetNotAllowed } from '../../src/workflow';
 import { closedPort, offListAddress, startHttp, type LoopbackHttp } from './loopback';
 
-const executor = new StepExecutor({ allowHosts: ['127.0.0.1', 'localhost'], webhooks: {} });
+const executor = new StepExecutor({ allowHosts: ['127.0.0.1:1024-65535', 'localhost:1024-65535'], webhooks: {} });
 
 describe('http-check', () => {
   let server: LoopbackHttp;
@@ -114,7 +114,7 @@ describe('http-check', () => {
   it('given a host off the allow list, when checked, then it is refused before any request', async () => {
     const run = executor.run('http-check', { url: `http://${offListAddress}:${server.port}/health` });
     await expect(run).rejects.toThrow(StepTargetNotAllowed);
-    await expect(executor.run('http-check', { url: `http://${offListAddress}/` })).rejects.toThrow(`"${offListAddress}" is not allowed`);
+    await expect(executor.run('http-check', { url: `http://${offListAddress}/` })).rejects.toThrow(`"${offListAddress}" on port 80 is not allowed`);
   });
 
   it.each(['ftp://127.0.0.1/', 'file:///etc/passwd', 'javascript:alert(1)', '/relative'])(
@@ -134,7 +134,7 @@ describe('http-check', () => {
     const pinned = await startHttp((_req, res) => void res.end('pinned'), '127.0.0.3');
     let lookups = 0;
     const rebinding = new StepExecutor({
-      allowHosts: ['127.0.0.3/32'],
+      allowHosts: ['127.0.0.3/32:1024-65535'],
       webhooks: {},
       resolve: async () => (lookups++ === 0 ? [{ address: '127.0.0.3', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]),
     });
@@ -158,7 +158,7 @@ describe('http-check over IPv6 loopback', () => {
   afterAll(() => server.close());
 
   it('given an IPv6 range, when an IPv6 literal URL inside it is checked, then it succeeds', async () => {
-    const v6 = new StepExecutor({ allowHosts: ['::/120'], webhooks: {} });
+    const v6 = new StepExecutor({ allowHosts: ['[::/120]:1024-65535'], webhooks: {} });
     const result = await v6.run('http-check', { url: `${server.origin}/` });
     expect(result).toMatchObject({ status: 'succeeded', output: { address: '::1', bodyExcerpt: 'v6' } });
   });

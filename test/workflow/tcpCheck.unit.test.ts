@@ -2,7 +2,7 @@
 import { StepExecutor, StepInputInvalid, StepTargetNotAllowed } from '../../src/workflow';
 import { closedPort, offListAddress, startTcp } from './loopback';
 
-const executor = new StepExecutor({ allowHosts: ['localhost', '127.0.0.1'], webhooks: {} });
+const executor = new StepExecutor({ allowHosts: ['localhost:1024-65535', '127.0.0.1:1024-65535'], webhooks: {} });
 
 describe('tcp-check', () => {
   let listener: Awaited<ReturnType<typeof startTcp>>;

@@ -2,7 +2,11 @@ import type { FieldError, Problem } from './types';
 
 /** A refused or failed API call, carrying the problem details so the control that caused it can show them. */
 export class ApiError extends Error {
-  constructor(readonly problem: Problem) {
+  /**
+   * `atVersion`: the incident version this refusal was judged against, so the message can go once the
+   * incident moves on. `race`: for a conflict, what the other writer did ("acknowledged by alice 2 s ago").
+   */
+  constructor(readonly problem: Problem, readonly context: { atVersion?: number; race?: string } = {}) {
     super(problem.detail ?? problem.title ?? `HTTP ${problem.status}`);
     this.name = 'ApiError';
   }
@@ -18,9 +22,13 @@ export class ApiError extends Error {
 
 export type PostOptions = { ifMatch?: number; idempotencyKey?: string };
 
+export type StreamOptions = { lastEventId: string | null; signal: AbortSignal };
+
 export type Api = {
   get<T>(path: string, query?: Record<string, string | undefined>): Promise<T>;
   post<T>(path: string, body: unknown, options?: PostOptions): Promise<T>;
+  /** Opens a text/event-stream response; the caller reads its body. Refusals are thrown like any other call. */
+  stream(path: string, options: StreamOptions): Promise<Response>;
 };
 
 /**
@@ -47,16 +55,37 @@ export function createApi(token: string, onUnauthorized: (problem: Problem) => v
       throw new ApiError({ status: 0, title: 'Network error', detail: 'The service could not be reached. Is it running?' });
     }
 
-    if (response.ok) return (await response.json()) as T;
+    if (response.ok) {
+      // A 202 (redeliver) may carry no body.
+      const text = await response.text();
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    }
 
     const problem = await readProblem(response);
     if (problem.status === 401) onUnauthorized(problem);
     throw new ApiError(problem);
   }
 
+  async function stream(path: string, { lastEventId, signal }: StreamOptions): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'text/event-stream', Authorization: `Bearer ${token}` };
+    if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
+    let response: Response;
+    try {
+      response = await fetch(path, { headers, signal, credentials: 'omit', cache: 'no-store' });
+    } catch (caught) {
+      if (signal.aborted) throw caught;
+      throw new ApiError({ status: 0, title: 'Network error', detail: 'The service could not be reached.' });
+    }
+    if (response.ok) return response;
+    const problem = await readProblem(response);
+    if (problem.status === 401) onUnauthorized(problem);
+    throw new ApiError({ ...problem, retryAfterSeconds: retryAfterOf(response) });
+  }
+
   return {
     get: (path, query) => send('GET', withQuery(path, query), undefined, {}),
     post: (path, body, options = {}) => send('POST', path, body, options),
+    stream,
   };
 }
 
@@ -65,6 +94,11 @@ function withQuery(path: string, query: Record<string, string | undefined> = {})
   for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, value);
   const text = params.toString();
   return text === '' ? path : `${path}?${text}`;
+}
+
+function retryAfterOf(response: Response): number | undefined {
+  const value = Number(response.headers.get('retry-after'));
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 async function readProblem(response: Response): Promise<Problem> {

@@ -42,7 +42,11 @@ export type Incident = {
   resolvedAt: string | null;
   closedAt: string | null;
   version: number;
+  /** Absent on services older than alert ingestion; null for incidents opened through the API. */
+  source?: IncidentSource | null;
 };
+
+export type IncidentSource = { integration: string; kind: 'alertmanager' | 'events-v2' | string; dedupKey: string };
 
 export type Counts = Record<LifecycleState | 'total' | 'overdue', number>;
 
@@ -87,6 +91,10 @@ export type JsonSchema = {
   const?: unknown;
   items?: JsonSchema;
   minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  description?: string;
 };
 
 export type StepDefinition = {
@@ -117,4 +125,29 @@ export type Problem = {
   code?: string;
   requestId?: string;
   errors?: FieldError[];
+  /** From a 429's Retry-After header, when it had one. */
+  retryAfterSeconds?: number;
 };
+
+/** One message of GET /api/ops/stream (`event: incident`). */
+export type StreamMessage = { incidentId: string; event: TimelineEntry; incident: Incident };
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed';
+
+export type Delivery = {
+  id: string;
+  webhookId: string;
+  channel: string;
+  incidentId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+};
+
+export type DeliveryList = { deliveries: Delivery[]; nextCursor: string | null };

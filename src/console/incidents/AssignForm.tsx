@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Incident } from '../api/types';
+import { useSession } from '../session';
 import { describedBy, Field } from '../ui/Field';
 import { ProblemMessage } from '../ui/ProblemMessage';
 import { useAction } from '../ui/useAction';
@@ -11,8 +12,11 @@ type Props = { incident: Incident; send: SendCommand; reload(): void };
 export function AssignForm({ incident, send, reload }: Props) {
   const [userId, setUserId] = useState('');
   const [email, setEmail] = useState('');
-  const action = useAction();
+  const { claims } = useSession();
+  const action = useAction(incident.version);
   const allowed = isAllowed('assign', incident.state);
+  const me = claims?.sub ?? null;
+  const mine = me !== null && incident.assigneeUserId === me;
   const error = action.error;
 
   const assign = async (event: Event) => {
@@ -23,6 +27,11 @@ export function AssignForm({ incident, send, reload }: Props) {
     if (done === undefined) return;
     setUserId('');
     setEmail('');
+  };
+
+  const assignToMe = () => {
+    if (me === null) return;
+    void action.run(() => send({ action: 'assign', assigneeUserId: me, assigneeEmail: claims?.email ?? null }, incident.version));
   };
 
   const unassign = () => action.run(() => send({ action: 'assign', assigneeUserId: null, assigneeEmail: null }, incident.version));
@@ -44,6 +53,8 @@ export function AssignForm({ incident, send, reload }: Props) {
             </Field>
           </div>
           <div class="action-controls">
+            <button type="button" id="assign-to-me" data-shortcut="m" aria-keyshortcuts="m" onClick={assignToMe}
+              disabled={me === null || mine}>{mine ? 'Assigned to you' : 'Assign to me'}</button>
             <button type="submit">Assign</button>
             <button type="button" onClick={unassign}
               disabled={incident.assigneeUserId === null && incident.assigneeEmail === null}>Unassign</button>

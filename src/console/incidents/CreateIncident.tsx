@@ -51,7 +51,7 @@ export function CreateIncident() {
       <h2 id="create-heading">New incident</h2>
       <form onSubmit={submit} noValidate>
         <Field id="create-title" label="Title" error={error} path="title">
-          <input {...describedBy('create-title', error, 'title')} required maxLength={200} value={draft.title}
+          <input {...describedBy('create-title', error, 'title')} data-shortcut="c" required maxLength={200} value={draft.title}
             onInput={(event) => edit({ title: event.currentTarget.value })} />
         </Field>
         <div class="field-row">

@@ -1,48 +1,39 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
-import { lifecycleStates, severities, type IncidentList as ListResponse, type LifecycleState, type Severity } from '../api/types';
-import { formatTime, humanize, isOverdue } from '../ui/format';
-import { ProblemMessage } from '../ui/ProblemMessage';
-import { useNow } from '../ui/useNow';
-import { usePolling } from '../ui/usePolling';
+import { lifecycleStates, severities, type Incident, type IncidentList as ListResponse } from '../api/types';
+import { isTypingTarget } from '../keyboard/shortcuts';
+import { useLiveLoad } from '../live/LiveUpdates';
+import { navigate, routeHref } from '../router';
 import { useSession } from '../session';
+import { formatCountdown, humanize, isOverdue } from '../ui/format';
+import { ProblemMessage } from '../ui/ProblemMessage';
+import { relativeTime } from '../ui/format';
+import { useNow } from '../ui/useNow';
 import { Badge, SeverityBadge, StateBadge } from './badges';
+import { apiQueryOf, filtersOf, queryOf, type Filters } from './listFilters';
+import { triageOrder } from './triage';
 
-type Filters = {
-  state: LifecycleState | 'all';
-  severity: Severity | '';
-  hostId: string;
-  assigneeUserId: string;
-  includeClosed: boolean;
-};
+// Triage order is applied to the page loaded, so the page is large: the list API allows up to 200.
+const pageSize = 100;
 
-const initialFilters: Filters = { state: 'all', severity: '', hostId: '', assigneeUserId: '', includeClosed: false };
-const pageSize = 20;
-const pollMs = 3000;
+type Props = { query: URLSearchParams; selectedId: string | null; refreshes: number; onForbidden(): void };
 
-type Props = { refreshes: number; selectedId: string | null; onForbidden(): void };
-
-export function IncidentList({ refreshes, selectedId, onForbidden }: Props) {
+export function IncidentList({ query, selectedId, refreshes, onForbidden }: Props) {
   const { api, selectIncident } = useSession();
   const now = useNow();
-  const [filters, setFilters] = useState<Filters>(initialFilters);
+  const queryText = query.toString();
+  const filters = useMemo(() => filtersOf(new URLSearchParams(queryText)), [queryText]);
   // Cursors of the pages walked through so far; the last one is the page on screen (null = first page).
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [list, setList] = useState<ListResponse | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const cursor = cursors[cursors.length - 1] ?? null;
 
-  usePolling(async (isCurrent) => {
+  useEffect(() => setCursors([null]), [queryText]);
+
+  useLiveLoad(async (isCurrent) => {
     try {
-      const loaded = await api.get<ListResponse>('/api/ops/incidents', {
-        state: filters.state === 'all' ? undefined : filters.state,
-        severity: filters.severity || undefined,
-        hostId: filters.hostId.trim() || undefined,
-        assigneeUserId: filters.assigneeUserId.trim() || undefined,
-        includeClosed: filters.includeClosed ? 'true' : undefined,
-        limit: String(pageSize),
-        cursor: cursor ?? undefined,
-      });
+      const loaded = await api.get<ListResponse>('/api/ops/incidents', apiQueryOf(filters, pageSize, cursor));
       if (!isCurrent()) return;
       setList(loaded);
       setError(null);
@@ -51,12 +42,35 @@ export function IncidentList({ refreshes, selectedId, onForbidden }: Props) {
       if (caught.status === 403) onForbidden();
       setError(caught);
     }
-  }, pollMs, [api, filters, cursor, refreshes]);
+  }, [api, filters, cursor, refreshes], { affectedBy: () => true });
 
   const update = (change: Partial<Filters>) => {
-    setFilters((current) => ({ ...current, ...change }));
-    setCursors([null]);
+    const next = queryOf({ ...filters, ...change });
+    navigate(routeHref({ view: 'incidents', incidentId: selectedId, query: next }), { replace: true });
   };
+
+  const shown = useMemo(
+    () => (list === null ? [] : filters.order === 'triage' ? triageOrder(list.incidents, now) : list.incidents),
+    // Re-sorted when the list or the order changes, and each minute as incidents become overdue: not every tick.
+    [list, filters.order, Math.floor(now / 60_000)],
+  );
+
+  // j / k walk the list in the order shown, opening each incident.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.key !== 'j' && event.key !== 'k') || event.ctrlKey || event.metaKey || event.altKey || isTypingTarget(event.target)) return;
+      if (shown.length === 0) return;
+      const at = shown.findIndex((incident) => incident.id === selectedId);
+      const next = event.key === 'j' ? Math.min(at + 1, shown.length - 1) : Math.max(at - 1, 0);
+      const target = shown[at === -1 ? 0 : next];
+      if (target !== undefined && target.id !== selectedId) {
+        event.preventDefault();
+        selectIncident(target.id);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [shown, selectedId, selectIncident]);
 
   const counts = list?.counts;
   const tabs: { value: Filters['state']; label: string; count: number | undefined }[] = [
@@ -82,25 +96,38 @@ export function IncidentList({ refreshes, selectedId, onForbidden }: Props) {
         ))}
       </div>
 
-      <form class="filters" onSubmit={(event) => event.preventDefault()} aria-label="Incident filters">
-        <div class="field">
-          <label for="filter-severity">Severity</label>
-          <select id="filter-severity" value={filters.severity}
-            onChange={(event) => update({ severity: event.currentTarget.value as Filters['severity'] })}>
-            <option value="">Any severity</option>
-            {severities.map((severity) => <option key={severity} value={severity}>{humanize(severity)}</option>)}
-          </select>
-        </div>
-        <FilterText id="filter-host" label="Host" placeholder="e.g. web-3" value={filters.hostId}
-          onCommit={(hostId) => update({ hostId })} />
-        <FilterText id="filter-assignee" label="Assignee" placeholder="user id" value={filters.assigneeUserId}
-          onCommit={(assigneeUserId) => update({ assigneeUserId })} />
-        <div class="field checkbox">
-          <input id="filter-include-closed" type="checkbox" checked={filters.includeClosed}
-            onChange={(event) => update({ includeClosed: event.currentTarget.checked })} />
-          <label for="filter-include-closed">Include closed</label>
-        </div>
-      </form>
+      <details class="filters-box" open={filters.severity !== '' || filters.hostId !== '' || filters.assigneeUserId !== '' || filters.integration !== '' || undefined}>
+        <summary>Filters and order</summary>
+        <form class="filters" onSubmit={(event) => event.preventDefault()} aria-label="Incident filters">
+          <div class="field">
+            <label for="filter-severity">Severity</label>
+            <select id="filter-severity" value={filters.severity}
+              onChange={(event) => update({ severity: event.currentTarget.value as Filters['severity'] })}>
+              <option value="">Any severity</option>
+              {severities.map((severity) => <option key={severity} value={severity}>{humanize(severity)}</option>)}
+            </select>
+          </div>
+          <div class="field">
+            <label for="filter-order">Order</label>
+            <select id="filter-order" value={filters.order}
+              onChange={(event) => update({ order: event.currentTarget.value as Filters['order'] })}>
+              <option value="triage">Triage (most urgent first)</option>
+              <option value="newest">Newest first</option>
+            </select>
+          </div>
+          <FilterText id="filter-host" label="Host" placeholder="e.g. web-3" value={filters.hostId} shortcut="/"
+            onCommit={(hostId) => update({ hostId })} />
+          <FilterText id="filter-assignee" label="Assignee" placeholder="user id" value={filters.assigneeUserId}
+            onCommit={(assigneeUserId) => update({ assigneeUserId })} />
+          <FilterText id="filter-integration" label="Integration" placeholder="e.g. prometheus" value={filters.integration}
+            onCommit={(integration) => update({ integration })} />
+          <div class="field checkbox">
+            <input id="filter-include-closed" type="checkbox" checked={filters.includeClosed}
+              onChange={(event) => update({ includeClosed: event.currentTarget.checked })} />
+            <label for="filter-include-closed">Include closed</label>
+          </div>
+        </form>
+      </details>
 
       <ProblemMessage error={error} />
 
@@ -110,27 +137,14 @@ export function IncidentList({ refreshes, selectedId, onForbidden }: Props) {
           {!filters.includeClosed && filters.state === 'all' && list.counts.closed > 0 && ' Closed incidents are hidden: tick "Include closed" to see them.'}
         </p>
       )}
+      {filters.order === 'triage' && list?.nextCursor && (
+        <p class="hint">Most urgent first among the newest {list.incidents.length}; older incidents are on the next pages.</p>
+      )}
       <ul class="incident-list" aria-label="Incident list">
-        {list?.incidents.map((incident) => {
-          const overdue = isOverdue(incident, now);
-          return (
-            <li key={incident.id} class={overdue ? 'overdue' : undefined}>
-              <button type="button" class="incident-row" aria-current={incident.id === selectedId ? 'true' : undefined}
-                onClick={() => selectIncident(incident.id)}>
-                <span class="incident-title">{incident.title}</span>
-                <span class="incident-meta">
-                  <SeverityBadge severity={incident.severity} />
-                  <StateBadge state={incident.state} />
-                  {overdue && <Badge tone="danger">Overdue</Badge>}
-                  {incident.escalationCount > 0 && <Badge tone="warn">Escalated ×{incident.escalationCount}</Badge>}
-                </span>
-                <span class="incident-sub">
-                  {incident.hostId ?? 'no host'} · {incident.assigneeEmail ?? incident.assigneeUserId ?? 'unassigned'} · {formatTime(incident.createdAt)}
-                </span>
-              </button>
-            </li>
-          );
-        })}
+        {shown.map((incident) => (
+          <IncidentRow key={incident.id} incident={incident} now={now} selected={incident.id === selectedId}
+            href={routeHref({ view: 'incidents', incidentId: incident.id, query })} />
+        ))}
       </ul>
 
       <nav class="pager" aria-label="Incident pages">
@@ -147,15 +161,60 @@ export function IncidentList({ refreshes, selectedId, onForbidden }: Props) {
   );
 }
 
-type FilterTextProps = { id: string; label: string; placeholder: string; value: string; onCommit(value: string): void };
+function IncidentRow({ incident, now, selected, href }: { incident: Incident; now: number; selected: boolean; href: string }) {
+  const overdue = isOverdue(incident, now);
+  return (
+    <li class={overdue ? 'overdue' : undefined}>
+      <a class="incident-row" href={href} aria-current={selected ? 'true' : undefined} data-incident-id={incident.id}>
+        <span class="incident-title">{incident.title}</span>
+        <span class="incident-meta">
+          <SeverityBadge severity={incident.severity} />
+          <StateBadge state={incident.state} />
+          {overdue && <Badge tone="danger">Overdue</Badge>}
+          {incident.escalationCount > 0 && <Badge tone="warn">Escalated ×{incident.escalationCount}</Badge>}
+          {incident.source && <Badge tone="info">via {incident.source.integration}</Badge>}
+        </span>
+        <span class="incident-sub">
+          {incident.hostId ?? 'no host'} · {incident.assigneeEmail ?? incident.assigneeUserId ?? 'unassigned'} · opened{' '}
+          <time dateTime={incident.createdAt}>{relativeTime(incident.createdAt, now)}</time>
+        </span>
+        <span class="incident-sub">{progressText(incident, now)}</span>
+      </a>
+    </li>
+  );
+}
+
+/** Where the incident stands in time: what is due next while open, since when otherwise. */
+function progressText(incident: Incident, now: number): string {
+  switch (incident.state) {
+    case 'open': {
+      const parts: string[] = [];
+      if (incident.ackDueAt !== null && !isOverdue(incident, now)) parts.push(`ack due ${formatCountdown(incident.ackDueAt, now).text}`);
+      if (incident.nextEscalationAt !== null) {
+        const next = formatCountdown(incident.nextEscalationAt, now);
+        parts.push(next.overdue ? `next escalation due now (${next.text})` : `next escalation ${next.text}`);
+      }
+      return parts.join(' · ') || 'open';
+    }
+    case 'acknowledged':
+      return incident.acknowledgedAt === null ? 'acknowledged' : `acknowledged ${relativeTime(incident.acknowledgedAt, now)}`;
+    case 'resolved':
+      return incident.resolvedAt === null ? 'resolved' : `resolved ${relativeTime(incident.resolvedAt, now)}`;
+    case 'closed':
+      return incident.closedAt === null ? 'closed' : `closed ${relativeTime(incident.closedAt, now)}`;
+  }
+}
+
+type FilterTextProps = { id: string; label: string; placeholder: string; value: string; shortcut?: string; onCommit(value: string): void };
 
 /** Text filters apply on Enter or leaving the field, not per keystroke; the draft survives the list's re-renders. */
-function FilterText({ id, label, placeholder, value, onCommit }: FilterTextProps) {
+function FilterText({ id, label, placeholder, value, shortcut, onCommit }: FilterTextProps) {
   const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input id={id} type="search" value={draft} placeholder={placeholder}
+      <input id={id} type="search" value={draft} placeholder={placeholder} data-shortcut={shortcut}
         onInput={(event) => setDraft(event.currentTarget.value)}
         onChange={(event) => onCommit(event.currentTarget.value)} />
     </div>

@@ -1,22 +1,32 @@
-import type { Incident } from '../api/types';
+import type { Ref } from 'preact';
+import type { Incident, TimelineEntry } from '../api/types';
+import { SourceSummary } from '../alerts/SourceSummary';
 import { useSession } from '../session';
-import { formatCountdown, formatTime } from '../ui/format';
+import { actorName, formatCountdown, formatTime } from '../ui/format';
+import { When } from '../ui/RelativeTime';
 import { useNow } from '../ui/useNow';
 import { Badge, SeverityBadge, StateBadge } from './badges';
 
-export function IncidentSummary({ incident }: { incident: Incident }) {
+type Props = { incident: Incident; timeline: readonly TimelineEntry[]; headingRef: Ref<HTMLHeadingElement> };
+
+export function IncidentSummary({ incident, timeline, headingRef }: Props) {
   const { catalog } = useSession();
   const now = useNow();
   const workflow = catalog?.workflows.find((candidate) => candidate.id === incident.workflowId);
+  const byWhom = (type: string) => {
+    const entry = [...timeline].reverse().find((candidate) => candidate.type === type);
+    return entry === undefined ? '' : ` by ${actorName(entry.actor)}`;
+  };
 
   return (
     <>
       <div class="detail-heading">
-        <h2 id="detail-heading">{incident.title}</h2>
+        <h2 id="detail-heading" tabIndex={-1} ref={headingRef}>{incident.title}</h2>
         <div class="badges">
           <SeverityBadge severity={incident.severity} />
           <StateBadge state={incident.state} />
           {incident.escalationCount > 0 && <Badge tone="warn">Escalated ×{incident.escalationCount}</Badge>}
+          {incident.source && <Badge tone="info">via {incident.source.integration}</Badge>}
         </div>
       </div>
       <div class="timers" aria-label="Timers">
@@ -27,13 +37,13 @@ export function IncidentSummary({ incident }: { incident: Incident }) {
         <dt>Host</dt><dd>{incident.hostId ?? '—'}</dd>
         <dt>Workflow</dt><dd>{workflow?.title ?? incident.workflowId ?? '—'}</dd>
         <dt>Assignee</dt><dd>{assigneeText(incident)}</dd>
-        <dt>Created</dt><dd>{formatTime(incident.createdAt)} by {incident.createdBy}</dd>
-        <dt>Acknowledged</dt><dd>{formatTime(incident.acknowledgedAt)}</dd>
-        <dt>Resolved</dt><dd>{formatTime(incident.resolvedAt)}</dd>
-        <dt>Closed</dt><dd>{formatTime(incident.closedAt)}</dd>
+        <dt>Opened</dt><dd><When at={incident.createdAt} /> by {incident.createdBy}</dd>
+        {incident.acknowledgedAt !== null && <><dt>Acknowledged</dt><dd><When at={incident.acknowledgedAt} />{byWhom('IncidentAcknowledged')}</dd></>}
+        {incident.resolvedAt !== null && <><dt>Resolved</dt><dd><When at={incident.resolvedAt} />{byWhom('IncidentResolved')}</dd></>}
+        {incident.closedAt !== null && <><dt>Closed</dt><dd><When at={incident.closedAt} />{byWhom('IncidentClosed')}</dd></>}
         <dt>Escalations</dt><dd>{incident.escalationCount}</dd>
-        <dt>Version</dt><dd>{incident.version}</dd>
-        <dt>Id</dt><dd><code>{incident.id}</code></dd>
+        {incident.source && <SourceSummary source={incident.source} timeline={timeline} />}
+        <dt>Id</dt><dd><code>{incident.id}</code> · version {incident.version}</dd>
       </dl>
       {incident.description !== null && <p class="description">{incident.description}</p>}
     </>

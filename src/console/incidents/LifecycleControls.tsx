@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Incident } from '../api/types';
+import { focusWhenReady } from '../ui/focus';
 import { ProblemMessage } from '../ui/ProblemMessage';
 import { useAction, type Action } from '../ui/useAction';
 import { allowedStatesText, isAllowed, type DetailAction } from './allowedActions';
@@ -8,19 +9,27 @@ import type { SendCommand } from './IncidentDetailPanel';
 
 type Props = { incident: Incident; send: SendCommand; reload(): void };
 
+// After an action the button pressed is disabled; focus goes to what usually comes next instead of the page.
+const nextFocus: Partial<Record<DetailAction, string>> = {
+  acknowledge: '#resolve-resolution',
+  resolve: '#postmortem-summary',
+  close: '#lifecycle-reopen',
+  reopen: '#lifecycle-acknowledge',
+};
+
 export function LifecycleControls({ incident, send, reload }: Props) {
   const [resolution, setResolution] = useState('');
   const [reason, setReason] = useState('');
-  const acknowledge = useAction();
-  const resolve = useAction();
-  const close = useAction();
-  const reopen = useAction();
+  const acknowledge = useAction(incident.version);
+  const resolve = useAction(incident.version);
+  const close = useAction(incident.version);
+  const reopen = useAction(incident.version);
 
   return (
     <section class="subpanel" aria-labelledby="lifecycle-heading">
       <h3 id="lifecycle-heading">Lifecycle</h3>
 
-      <ActionRow name="acknowledge" label="Acknowledge" incident={incident} action={acknowledge} reload={reload}
+      <ActionRow name="acknowledge" label="Acknowledge" shortcut="a" incident={incident} action={acknowledge} reload={reload}
         onRun={() => send({ action: 'acknowledge' }, incident.version)} />
 
       <ActionRow name="resolve" label="Resolve" incident={incident} action={resolve} reload={reload}
@@ -29,7 +38,7 @@ export function LifecycleControls({ incident, send, reload }: Props) {
           setResolution('');
         }}>
         <label for="resolve-resolution" class="visually-hidden">Resolution</label>
-        <input id="resolve-resolution" placeholder="Resolution (optional)" value={resolution}
+        <input id="resolve-resolution" data-shortcut="r" placeholder="Resolution (optional)" value={resolution}
           disabled={!isAllowed('resolve', incident.state)} onInput={(event) => setResolution(event.currentTarget.value)} />
       </ActionRow>
 
@@ -52,6 +61,7 @@ export function LifecycleControls({ incident, send, reload }: Props) {
 type RowProps = {
   name: DetailAction;
   label: string;
+  shortcut?: string;
   incident: Incident;
   action: Action;
   reload(): void;
@@ -59,15 +69,20 @@ type RowProps = {
   children?: ComponentChildren;
 };
 
-function ActionRow({ name, label, incident, action, reload, onRun, children }: RowProps) {
+function ActionRow({ name, label, shortcut, incident, action, reload, onRun, children }: RowProps) {
   const allowed = isAllowed(name, incident.state);
   const hintId = `${name}-hint`;
+  const run = async () => {
+    const done = await action.run(async () => { await onRun(); return true; });
+    const target = nextFocus[name];
+    if (done === true && target !== undefined) focusWhenReady(target);
+  };
   return (
     <div class="action-row">
       <div class="action-controls">
         {children}
-        <button type="button" disabled={!allowed || action.busy} aria-describedby={allowed ? undefined : hintId}
-          onClick={() => void action.run(onRun)}>
+        <button type="button" id={`lifecycle-${name}`} data-shortcut={shortcut} disabled={!allowed || action.busy}
+          aria-describedby={allowed ? undefined : hintId} aria-keyshortcuts={shortcut} onClick={() => void run()}>
           {label}
         </button>
         {!allowed && <span id={hintId} class="hint">{allowedStatesText(name)}</span>}

@@ -9,7 +9,7 @@ type Props = { incident: Incident; send: SendCommand; reload(): void };
 
 export function NoteForm({ incident, send, reload }: Props) {
   const [body, setBody] = useState('');
-  const action = useAction();
+  const action = useAction(incident.version);
   const error = action.error;
 
   const submit = async (event: Event) => {
@@ -23,7 +23,7 @@ export function NoteForm({ incident, send, reload }: Props) {
       <h3 id="note-heading">Notes</h3>
       <form onSubmit={submit} noValidate>
         <Field id="note-body" label="Note" error={error} path="body">
-          <textarea {...describedBy('note-body', error, 'body')} rows={3} value={body}
+          <textarea {...describedBy('note-body', error, 'body')} data-shortcut="n" rows={2} value={body}
             onInput={(event) => setBody(event.currentTarget.value)} />
         </Field>
         <button type="submit" disabled={action.busy}>Add note</button>

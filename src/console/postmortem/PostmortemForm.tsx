@@ -3,7 +3,8 @@ import { postmortemStatuses, type ActionItem, type Incident, type PostmortemStat
 import { allowedStatesText, isAllowed } from '../incidents/allowedActions';
 import type { SendCommand } from '../incidents/IncidentDetailPanel';
 import { describedBy, Field, fieldMessage } from '../ui/Field';
-import { humanize } from '../ui/format';
+import { focusWhenReady } from '../ui/focus';
+import { formatTime, humanize } from '../ui/format';
 import { ProblemMessage } from '../ui/ProblemMessage';
 import { useAction } from '../ui/useAction';
 import { newUuid } from '../ui/uuid';
@@ -34,9 +35,18 @@ export function PostmortemForm({ incident, send, reload }: Props) {
   const [draft, setDraft] = useState<Draft>(() => draftOf(incident));
   const [baseVersion, setBaseVersion] = useState(incident.version);
   const [dirty, setDirty] = useState(false);
-  const action = useAction();
+  // A published postmortem is a record: it is read, and only edited again on purpose.
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<{ at: number; status: PostmortemStatus; version: number } | null>(null);
+  const action = useAction(incident.version);
   const error = action.error;
   const allowed = isAllowed('postmortem', incident.state);
+  const published = incident.postmortem.status === 'published';
+
+  // "Saved" describes the version it produced; once anything else happens to the incident it is old news.
+  useEffect(() => {
+    if (saved !== null && incident.version > saved.version) setSaved(null);
+  }, [incident.version, saved]);
 
   useEffect(() => {
     if (dirty) return;
@@ -47,6 +57,7 @@ export function PostmortemForm({ incident, send, reload }: Props) {
   const edit = (change: Partial<Draft>) => {
     setDraft((current) => ({ ...current, ...change }));
     setDirty(true);
+    setSaved(null);
   };
   const editItem = (index: number, change: Partial<ActionItem>) =>
     edit({ actionItems: draft.actionItems.map((item, i) => (i === index ? { ...item, ...change } : item)) });
@@ -64,6 +75,8 @@ export function PostmortemForm({ incident, send, reload }: Props) {
     const result = await action.run(() => send(body, baseVersion));
     if (result === undefined) return;
     setDirty(false);
+    setEditing(false);
+    setSaved({ at: Date.now(), status: result.incident.postmortem.status, version: result.incident.version });
   };
 
   const discardAndReload = () => {
@@ -72,9 +85,28 @@ export function PostmortemForm({ incident, send, reload }: Props) {
     reload();
   };
 
+  const confirmation = saved !== null && (
+    <p class="confirmation" role="status">
+      Postmortem saved ({humanize(saved.status)}) at {formatTime(new Date(saved.at).toISOString())}.
+    </p>
+  );
+
+  if (published && !editing) {
+    return (
+      <section class="subpanel" aria-labelledby="postmortem-heading">
+        <h3 id="postmortem-heading">Postmortem <span class="badge badge-good">Published</span></h3>
+        {confirmation}
+        <PublishedPostmortem incident={incident} />
+        <button type="button" id="postmortem-edit" disabled={!allowed}
+          onClick={() => { setSaved(null); setEditing(true); focusWhenReady('#postmortem-summary'); }}>Edit postmortem</button>
+      </section>
+    );
+  }
+
   return (
     <section class="subpanel" aria-labelledby="postmortem-heading">
       <h3 id="postmortem-heading">Postmortem</h3>
+      {confirmation}
       {!allowed && <p class="hint">Editable {allowedStatesText('postmortem')}.</p>}
       <form onSubmit={save} noValidate aria-labelledby="postmortem-heading">
         <fieldset disabled={!allowed || action.busy}>
@@ -130,11 +162,31 @@ export function PostmortemForm({ incident, send, reload }: Props) {
 
           <div class="action-controls">
             <button type="submit" class="primary">Save postmortem</button>
+            {published && <button type="button" onClick={() => { setEditing(false); setDirty(false); setDraft(draftOf(incident)); }}>Cancel</button>}
             {dirty && <span class="hint">Unsaved changes</span>}
           </div>
         </fieldset>
         <ProblemMessage error={error} onReload={discardAndReload} />
       </form>
     </section>
+  );
+}
+
+function PublishedPostmortem({ incident }: { incident: Incident }) {
+  const { summary, impact, rootCause, actionItems } = incident.postmortem;
+  return (
+    <div class="postmortem-read" aria-label="Published postmortem">
+      <h4>Summary</h4><p>{summary}</p>
+      <h4>Impact</h4><p>{impact}</p>
+      <h4>Root cause</h4><p>{rootCause}</p>
+      <h4>Action items</h4>
+      {actionItems.length === 0 ? <p class="hint">None.</p> : (
+        <ul>
+          {actionItems.map((item) => (
+            <li key={item.id}>{item.done ? '✔ ' : '☐ '}{item.text}{item.owner ? ` (${item.owner})` : ''}</li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

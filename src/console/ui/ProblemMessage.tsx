@@ -16,7 +16,7 @@ export function ProblemMessage({ error, onReload }: Props) {
   if (error.status === 412) {
     return (
       <div class="problem" role="alert">
-        <p>This incident changed since you loaded it, so nothing was saved.</p>
+        <p>This incident changed since you loaded it, so nothing was saved.{error.context.race && ` ${error.context.race}`}</p>
         {onReload && <button type="button" onClick={onReload}>Reload incident</button>}
       </div>
     );
@@ -29,6 +29,7 @@ export function ProblemMessage({ error, onReload }: Props) {
         {detail ?? title ?? `Request failed (HTTP ${error.status})`}
         {error.problem.code && <span class="problem-code"> ({error.problem.code})</span>}
       </p>
+      {error.context.race && <p class="race">{error.context.race}</p>}
       {errors && errors.length > 0 && (
         <ul class="problem-fields">
           {errors.map((fieldError) => (

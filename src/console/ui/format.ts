@@ -35,3 +35,24 @@ export function humanize(identifier: string): string {
 export function shortId(id: string): string {
   return id.slice(0, 8);
 }
+
+/** Who did it, as a person reads it: the email when there is one, else the user id; systems by their name. */
+export function actorName(actor: { userId: string; email?: string | null } | { system: string }): string {
+  if ('system' in actor) {
+    const integration = /^integration:(.+)$/.exec(actor.system);
+    return integration ? `integration ${integration[1]}` : `system (${actor.system})`;
+  }
+  return actor.email ? actor.email : actor.userId;
+}
+
+/** "3 min ago", "in 2 min", against the given now. */
+export function relativeTime(iso: string, nowMs: number): string {
+  const diff = new Date(iso).getTime() - nowMs;
+  const seconds = Math.round(Math.abs(diff) / 1000);
+  const text = seconds < 60 ? `${seconds} s`
+    : seconds < 3600 ? `${Math.floor(seconds / 60)} min`
+    : seconds < 86_400 ? `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
+    : `${Math.floor(seconds / 86_400)} d`;
+  if (seconds < 2) return 'just now';
+  return diff <= 0 ? `${text} ago` : `in ${text}`;
+}

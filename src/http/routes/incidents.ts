@@ -4,12 +4,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { foldRecorded, fromRecorded, type CommandContext } from '../../incidents/commandHandler';
+import { foldRecorded, fromRecorded, type CommandContext, type CommandOutcome } from '../../incidents/commandHandler';
+import { IdempotencyKeyReused, PreconditionFailed } from '../../incidents/commandHandler.errors';
+import { StoreUnavailable } from '../../eventstore/eventStore';
 import type { IncidentCommand } from '../../incidents/incident.commands';
 import { streamIdOf, type Severity } from '../../incidents/incident.events';
 import { toResource, type Incident } from '../../incidents/incident';
 import { nameBasedUuid } from '../../incidents/deterministicId';
-import { findWorkflow, findStep, StepNotApiSafe, UnknownStep } from '../../workflow';
+import { findWorkflow } from '../../workflow';
 import { jsonBody } from '../body';
 import { requireRole } from '../auth';
 import type { AppDependencies } from '../dependencies';
@@ -41,6 +43,7 @@ export function incidentRoutes(deps: AppDependencies): Router {
         severity: query.severity as Severity[] | undefined,
         hostId: query.hostId,
         assigneeUserId: query.assigneeUserId,
+        integration: query.integration,
         includeClosed: query.includeClosed ?? false,
         limit: query.limit ?? 50,
         cursor: query.cursor,
@@ -132,10 +135,12 @@ export function incidentRoutes(deps: AppDependencies): Router {
     const incidentId = incidentIdParam(req.params.incidentId);
     const action = parseBody(incidentActionSchema, req.body);
     const context = commandContext(req);
-    const build = await commandFor(action, deps, incidentId);
     let outcomeLabel = 'ok';
     try {
-      const outcome = await deps.commands.handle(incidentId, build, context);
+      const outcome =
+        action.action === 'step'
+          ? await runAndRecordStep(action, deps, incidentId, context)
+          : await deps.commands.handle(incidentId, commandFor(action), context);
       res.setHeader('ETag', `"${outcome.incident.version}"`);
       res.json({ incident: toResource(outcome.incident), events: outcome.events });
     } catch (error) {
@@ -189,8 +194,10 @@ function requestHash(req: Request): string {
   return createHash('sha256').update(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
 }
 
-/** Maps an API action to a command factory; a step runs here (I/O stays outside the decider) before its result is recorded. */
-async function commandFor(action: IncidentAction, deps: AppDependencies, incidentId: string): Promise<(m: Metadata) => IncidentCommand> {
+type StepAction = Extract<IncidentAction, { action: 'step' }>;
+
+/** Maps an API action (other than a step, which does I/O first) to a command factory. */
+function commandFor(action: Exclude<IncidentAction, StepAction>): (m: Metadata) => IncidentCommand {
   switch (action.action) {
     case 'assign':
       return (metadata) => ({
@@ -215,17 +222,55 @@ async function commandFor(action: IncidentAction, deps: AppDependencies, inciden
       const items = actionItems?.map((item) => ({ id: item.id ?? randomUUID(), text: item.text, owner: item.owner ?? null, done: item.done ?? false }));
       return (metadata) => ({ type: 'UpdatePostmortem', data: { ...fields, ...(items !== undefined ? { actionItems: items } : {}) }, metadata });
     }
-    case 'step': {
-      const step = findStep(action.stepKey);
-      if (step === undefined) throw new UnknownStep(action.stepKey);
-      if (!step.apiSafe) throw new StepNotApiSafe(action.stepKey);
-      // Run nothing against the network for an incident that does not exist.
-      const existing = await deps.eventStore.readStream(streamIdOf(incidentId), { toRevision: 0 });
-      if (existing.length === 0) throw new Problem('not_found', 'no incident has this id');
-      const result = await deps.steps.run(action.stepKey, action.input);
-      return (metadata) => ({ type: 'RecordStepExecution', data: { stepKey: action.stepKey, input: action.input ?? null, result }, metadata });
+  }
+}
+
+const RECORD_ATTEMPTS = 5;
+const RECORD_RETRY_MS = 300;
+
+/**
+ * A step's network side effect cannot be taken back (a webhook pages people), so everything that can
+ * refuse the request is checked before it runs: the step and its input (roles and the body schema were
+ * checked by then), the incident's existence, If-Match, an Idempotency-Key already used. Once it has run,
+ * its result is recorded whatever landed meanwhile: a step result holds in every state of an incident, so
+ * it appends at any revision (If-Match was honoured before the run), and an unreachable store is retried.
+ */
+async function runAndRecordStep(action: StepAction, deps: AppDependencies, incidentId: string, context: CommandContext): Promise<CommandOutcome> {
+  const run = deps.steps.prepare(action.stepKey, action.input);
+  const replay = await checkBeforeStep(deps, incidentId, context);
+  if (replay !== undefined) return replay;
+  const result = await run();
+  const { expectedVersion: _checkedBeforeTheRun, ...recordContext } = context;
+  const build = (metadata: Metadata): IncidentCommand => ({
+    type: 'RecordStepExecution',
+    data: { stepKey: action.stepKey, input: action.input ?? null, result },
+    metadata,
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.commands.handle(incidentId, build, recordContext);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable) || attempt >= RECORD_ATTEMPTS) {
+        deps.logger.error({ err: error, incidentId, requestId: context.requestId, stepResult: result }, 'a step ran but its result could not be recorded');
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS * attempt));
     }
   }
+}
+
+/** 404, 412 or 422 before a step runs; the first outcome when this Idempotency-Key already recorded the step. */
+async function checkBeforeStep(deps: AppDependencies, incidentId: string, context: CommandContext): Promise<CommandOutcome | undefined> {
+  const needsWholeStream = context.expectedVersion !== undefined || context.idempotencyKey !== undefined;
+  const recorded = await deps.eventStore.readStream(streamIdOf(incidentId), needsWholeStream ? {} : { toRevision: 0 });
+  if (recorded.length === 0) throw new Problem('not_found', 'no incident has this id');
+  if (!needsWholeStream) return undefined;
+  const version = recorded.length - 1;
+  if (context.expectedVersion !== undefined && context.expectedVersion !== version) throw new PreconditionFailed(context.expectedVersion, version);
+  const earlier = recorded.filter((event) => event.metadata.idempotencyKey === context.idempotencyKey);
+  if (context.idempotencyKey === undefined || earlier.length === 0) return undefined;
+  if (earlier[0]!.metadata.requestHash !== context.requestHash) throw new IdempotencyKeyReused(context.idempotencyKey);
+  return { incident: foldRecorded(recorded) as Incident, events: earlier.map(fromRecorded) };
 }
 
 function workflowView(incident: Incident) {

@@ -37,11 +37,14 @@ export const dnsLookup = defineApiSafeStep({
   async run({ hostname, rrtype, timeoutMs }, { guard }) {
     const name = normaliseHost(hostname);
     const signal = AbortSignal.timeout(timeoutMs);
-    await guard.vetName(name, signal);
+    const wantsAddresses = rrtype === undefined || rrtype === 'A' || rrtype === 'AAAA';
+    const allowed = guard.vetName(name, wantsAddresses);
     const started = performance.now();
     const report = { hostname: name, rrtype: rrtype ?? 'A+AAAA', resolver: rrtype === undefined || rrtype === 'A' || rrtype === 'AAAA' ? 'system' : 'dns' };
     try {
-      const records = await abortable(query(name, rrtype, timeoutMs, signal), signal);
+      const answers = await abortable(query(name, rrtype, timeoutMs, signal), signal);
+      // An answer holding addresses the list does not allow shows only the allowed ones.
+      const records = wantsAddresses ? answers.filter((record) => allowed((record as { address: string }).address)) : answers;
       return succeeded({ ...report, records, latencyMs: elapsedSince(started) });
     } catch (error) {
       return failed({ ...report, records: [], ...networkFailure(error, signal, timeoutMs) });

@@ -4,7 +4,7 @@
  * Location: the request has already gone out and the redirect is what the operator needs to see.
  */
 import { z } from 'zod';
-import { sendOnce, excerptOf, type HttpExchange } from '../guardedHttp';
+import { sendOnce, excerptOf, portOf, withoutCredentials, type HttpExchange } from '../guardedHttp';
 import { defineApiSafeStep, elapsedSince, failed, networkFailure, succeeded, timeoutMsSchema } from '../step';
 import { StepTargetNotAllowed } from '../workflow.errors';
 
@@ -15,7 +15,9 @@ const input = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
     .max(2048)
-    .describe('The URL to request.'),
+    // A password in the URL would be stored, with the input, in the incident's stream for ever.
+    .refine((url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''), 'must not carry a user name or password')
+    .describe('The URL to request (no user name or password in it).'),
   method: z.enum(['GET', 'HEAD']).default('GET'),
   expectStatus: z.int().min(100).max(599).optional().describe('The status that counts as healthy; any 2xx when absent.'),
   timeoutMs: timeoutMsSchema,
@@ -39,7 +41,7 @@ export const httpCheck = defineApiSafeStep({
       url, method, finalUrl: current.href, redirects, ...extra,
     });
 
-    let target = await guard.vet(current.hostname, signal);
+    let target = await guard.vet(current.hostname, portOf(current), signal);
     for (;;) {
       if (!target.ok) return failed(report(signal.aborted ? networkFailure(null, signal, timeoutMs) : { error: 'dns_failure', message: target.reason }));
 
@@ -52,14 +54,15 @@ export const httpCheck = defineApiSafeStep({
 
       const location = exchange.headers.location;
       if (isRedirect(exchange.status) && location) {
-        const next = URL.canParse(location, current) ? new URL(location, current) : undefined;
+        // A redirect's credentials are dropped: the step never sends them, and the report never stores them.
+        const next = URL.canParse(location, current) ? withoutCredentials(new URL(location, current)) : undefined;
         const refuse = (error: string, message: string): ReturnType<typeof failed> =>
-          failed(report({ status: exchange.status, location, error, message }));
+          failed(report({ status: exchange.status, location: next?.href ?? location, error, message }));
         if (redirects.length === MAX_REDIRECTS) return refuse('too_many_redirects', `more than ${MAX_REDIRECTS} redirects`);
         if (!next) return refuse('bad_redirect', 'the Location header is not a URL');
         if (!webSchemes.has(next.protocol)) return refuse('redirect_scheme_not_allowed', `redirect to a ${next.protocol} URL; only http and https are followed`);
         try {
-          target = await guard.vet(next.hostname, signal);
+          target = await guard.vet(next.hostname, portOf(next), signal);
         } catch (error) {
           if (error instanceof StepTargetNotAllowed) return refuse('redirect_target_not_allowed', error.message);
           throw error;

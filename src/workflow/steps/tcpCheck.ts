@@ -17,7 +17,7 @@ export const tcpCheck = defineApiSafeStep({
   input,
   async run({ host, port, timeoutMs }, { guard }) {
     const signal = AbortSignal.timeout(timeoutMs);
-    const target = await guard.vet(host, signal);
+    const target = await guard.vet(host, port, signal);
     if (!target.ok) {
       return failed({ host, port, connected: false, ...(signal.aborted ? networkFailure(null, signal, timeoutMs) : { error: 'dns_failure', message: target.reason }) });
     }

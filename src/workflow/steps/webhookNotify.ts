@@ -3,7 +3,7 @@
  * is followed (a POST must not wander), and the webhook's host must still pass the allow list.
  */
 import { z } from 'zod';
-import { sendOnce } from '../guardedHttp';
+import { portOf, sendOnce } from '../guardedHttp';
 import { defineApiSafeStep, failed, networkFailure, succeeded, timeoutMsSchema } from '../step';
 import { WEBHOOKS_VARIABLE } from '../webhooks';
 import { StepInputInvalid } from '../workflow.errors';
@@ -24,15 +24,12 @@ export const webhookNotify = defineApiSafeStep({
     // hasOwn: a name like "constructor" must not reach Object.prototype.
     const configured = Object.hasOwn(webhooks, webhook) ? webhooks[webhook] : undefined;
     if (configured === undefined) {
-      const names = Object.keys(webhooks);
-      throw new StepInputInvalid('webhook-notify', [{
-        path: 'input.webhook',
-        message: `no webhook named "${webhook}" is configured (${names.length > 0 ? `configured: ${names.join(', ')}` : `none: set ${WEBHOOKS_VARIABLE}`})`,
-      }]);
+      // The configured names are the operator's, not the caller's to list.
+      throw new StepInputInvalid('webhook-notify', [{ path: 'input.webhook', message: `no webhook of this name is configured in ${WEBHOOKS_VARIABLE}` }]);
     }
     const url = new URL(configured);
     const signal = AbortSignal.timeout(timeoutMs);
-    const target = await guard.vet(url.hostname, signal);
+    const target = await guard.vet(url.hostname, portOf(url), signal);
     if (!target.ok) return failed({ webhook, delivered: false, error: signal.aborted ? 'timeout' : 'dns_failure', message: target.reason });
 
     const body = Buffer.from(JSON.stringify({ text: message, ...(incidentId ? { incidentId } : {}), source: 'vps-incident-workflow', sentAt: now().toISOString() }));

@@ -1,0 +1,73 @@
+/**
+ * A live stream never skips an event committed out of order: with an earlier transaction still open, a later
+ * one's event is held back (readAll never passes the open one), and once the earlier commits both arrive,
+ * the earlier first. Real PostgreSQL only: the embedded store is one session, so it cannot hold one open.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { postgresAvailable } from '../support/databases';
+import { startTestServer, type TestServer } from '../support/server';
+import { LiveClient } from './liveClient';
+
+const describePostgres = postgresAvailable ? describe : describe.skip;
+if (!postgresAvailable) console.log('out-of-order live stream test skipped: DATABASE_URL is not set');
+
+jest.setTimeout(60_000);
+
+describePostgres('an event committed out of order on PostgreSQL', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ store: 'postgres' });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('is not skipped: the stream delivers both events, in commit-order-safe order, once the earlier transaction commits', async () => {
+    const token = await server.token('ops');
+    const client = await LiveClient.open(`${server.baseUrl}/api/ops/stream`, token);
+    const transaction = new Client({ connectionString: server.service.database.connectionString });
+    await transaction.connect();
+    try {
+      // Given transaction A has appended an incident's opening and is still open
+      const heldId = randomUUID();
+      const now = new Date().toISOString();
+      await transaction.query('BEGIN');
+      await transaction.query(`INSERT INTO streams (stream_id, revision) VALUES ($1, 0)`, [`incident-${heldId}`]);
+      await transaction.query(
+        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES ($1, 0, $2, 'IncidentOpened', $3, $4)`,
+        [
+          `incident-${heldId}`,
+          randomUUID(),
+          JSON.stringify({ incidentId: heldId, title: 'held back', severity: 'high', description: null, hostId: null, workflowId: null, assigneeUserId: null, assigneeEmail: null, ackDueAt: now, nextEscalationAt: now, openedAt: now, openedBy: 'ops-user' }),
+          JSON.stringify({ actor: { system: 'test' }, requestId: null, correlationId: null, causationId: null, schemaVersion: 1, occurredAt: now }),
+        ],
+      );
+      // And a later command commits through the API
+      const created = await fetch(`${server.baseUrl}/api/ops/incidents`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'create', title: 'committed first', severity: 'high' }),
+      });
+      expect(created.status).toBe(201);
+      const committedId = ((await created.json()) as { incident: { id: string } }).incident.id;
+
+      // Then, while A is open, the later event is held back
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(client.received).toEqual([]);
+
+      // When A commits, Then both arrive, A's first, each once
+      await transaction.query('COMMIT');
+      await client.waitFor('both events', () => client.received.length >= 2, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(client.received.map((r) => [r.message.incidentId, r.message.incident.title])).toEqual([
+        [heldId, 'held back'],
+        [committedId, 'committed first'],
+      ]);
+      client.expectInStoreOrder();
+    } finally {
+      client.close();
+      await transaction.end();
+    }
+  });
+});
