@@ -17,7 +17,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = pino({ level: config.logLevel });
+  // People at a terminal get readable lines; anything else (a file, a log shipper) gets JSON.
+  const logger = process.stdout.isTTY
+    ? pino({ level: config.logLevel }, pino.transport({ target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } }))
+    : pino({ level: config.logLevel });
   let printToken = false;
   if (config.jwtSecret === undefined && config.jwksUrl === undefined) {
     // Outside production only (loadConfig refuses this in production): a random secret kept in the data dir.
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
     lines.push(`Ops console: ${service.url}/admin#token=${token}`);
     lines.push(`That token expires in ${hours} h; mint another: npm run token -- --sub local-admin --email admin@localhost --role admin`);
     lines.push('More tokens: npm run token -- --sub alice --email alice@example.com --role ops');
+    lines.push('This link again, later: npm run token -- --console');
   } else {
     lines.push(`Ops console: ${service.url}/admin (sign in with a bearer token)`);
   }

@@ -1,4 +1,7 @@
-/** `npm run token -- --sub alice --email alice@example.com --role ops [--expires 12h]`: prints a signed JWT. */
+/**
+ * `npm run token -- --sub alice --email alice@example.com --role ops [--expires 12h]`: prints a signed JWT.
+ * `npm run token -- --console`: prints the console link with a fresh admin token, as `npm start` did.
+ */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { developmentSecret, signToken } from '../auth/tokens';
@@ -10,11 +13,17 @@ async function main(): Promise<void> {
       email: { type: 'string' },
       role: { type: 'string', default: 'ops' },
       expires: { type: 'string', default: '12h' },
+      console: { type: 'boolean', default: false },
     },
   });
+  if (values.console) {
+    values.sub ??= 'local-admin';
+    values.email ??= 'admin@localhost';
+    values.role = 'admin';
+  }
   const role = values.role;
   if (values.sub === undefined || !['viewer', 'ops', 'admin', 'auditor'].includes(role ?? '')) {
-    process.stderr.write('usage: npm run token -- --sub <user id> [--email <email>] [--role viewer|ops|admin|auditor] [--expires 12h]\n');
+    process.stderr.write('usage: npm run token -- --sub <user id> [--email <email>] [--role viewer|ops|admin|auditor] [--expires 12h]  |  npm run token -- --console\n');
     process.exit(2);
   }
   const config = loadConfig();
@@ -30,6 +39,11 @@ async function main(): Promise<void> {
   const secret = config.jwtSecret ?? developmentSecret(config.dataDir);
   const scope = { issuer: config.jwtIssuer, audience: config.jwtAudience };
   const token = await signToken(secret, { sub: values.sub, email: values.email ?? null, role: role as 'ops' }, `${lifetime}s`, scope);
+  if (values.console) {
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    process.stdout.write(`Ops console: http://${host}:${config.port}/admin#token=${token}\n`);
+    return;
+  }
   process.stdout.write(`${token}\n`);
 }
 

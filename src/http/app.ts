@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { AppDependencies } from './dependencies';
 import { errorHandler } from './errors';
 import { escalateToken } from './escalateToken';
 import { openApiDocument } from './openapi';
 import { Problem } from './problem';
-import { redactUrl } from './redactUrl';
+import { requestLog } from './requestLog';
 import { apiDocsRoutes } from './docs/apiDocs';
 import { auditTrail, matchedRoute, observe, requestId } from './requestContext';
 import { analyticsRoutes } from './routes/analytics';
@@ -29,17 +28,8 @@ export function createApp(deps: AppDependencies): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req) => (req as express.Request).requestId,
-      customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
-      },
-    }),
-  );
+  app.use(requestLog(deps.logger));
+
   // upgrade-insecure-requests would send the console's assets to https:// on a plain-http LAN address.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(observe(deps.metrics));
