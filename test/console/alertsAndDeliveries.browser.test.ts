@@ -140,6 +140,7 @@ describe('alerts and notification deliveries in the console', () => {
     await expect(fieldValue(detail, 'Dedup key').textContent()).resolves.toBe(groupKey);
     await expect(fieldValue(detail, 'Alerts').textContent()).resolves.toBe('2');
     await expect(fieldValue(detail, 'Host').textContent()).resolves.toBe('db-1:9100');
+    await expect(fieldValue(detail, 'Opened').textContent()).resolves.toMatch(/by integration prometheus$/);
 
     const received = detail.getByRole('list', { name: 'Timeline' }).getByRole('listitem').filter({ hasText: 'Alerts received' });
     await expect(received.count()).resolves.toBe(1);

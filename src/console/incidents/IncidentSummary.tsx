@@ -2,7 +2,7 @@ import type { Ref } from 'preact';
 import type { Incident, TimelineEntry } from '../api/types';
 import { SourceSummary } from '../alerts/SourceSummary';
 import { useSession } from '../session';
-import { actorName, formatCountdown, formatTime } from '../ui/format';
+import { actorName, creatorName, formatCountdown, formatTime } from '../ui/format';
 import { When } from '../ui/RelativeTime';
 import { useNow } from '../ui/useNow';
 import { Badge, SeverityBadge, StateBadge } from './badges';
@@ -37,7 +37,7 @@ export function IncidentSummary({ incident, timeline, headingRef }: Props) {
         <dt>Host</dt><dd>{incident.hostId ?? '—'}</dd>
         <dt>Workflow</dt><dd>{workflow?.title ?? incident.workflowId ?? '—'}</dd>
         <dt>Assignee</dt><dd>{assigneeText(incident)}</dd>
-        <dt>Opened</dt><dd><When at={incident.createdAt} /> by {incident.createdBy}</dd>
+        <dt>Opened</dt><dd><When at={incident.createdAt} /> by {creatorName(incident.createdBy)}</dd>
         {incident.acknowledgedAt !== null && <><dt>Acknowledged</dt><dd><When at={incident.acknowledgedAt} />{byWhom('IncidentAcknowledged')}</dd></>}
         {incident.resolvedAt !== null && <><dt>Resolved</dt><dd><When at={incident.resolvedAt} />{byWhom('IncidentResolved')}</dd></>}
         {incident.closedAt !== null && <><dt>Closed</dt><dd><When at={incident.closedAt} />{byWhom('IncidentClosed')}</dd></>}

@@ -45,6 +45,11 @@ export function actorName(actor: { userId: string; email?: string | null } | { s
   return actor.email ? actor.email : actor.userId;
 }
 
+/** `createdBy` is a user id or, for incidents opened by alerts, the system actor (`integration:<name>`). */
+export function creatorName(createdBy: string): string {
+  return /^integration:/.test(createdBy) ? actorName({ system: createdBy }) : createdBy;
+}
+
 /** "3 min ago", "in 2 min", against the given now. */
 export function relativeTime(iso: string, nowMs: number): string {
   const diff = new Date(iso).getTime() - nowMs;
