@@ -26,7 +26,7 @@ export type NotificationsOptions = Readonly<{
   eventStore: EventStore;
   metrics: Metrics;
   logger: ProcessorLogger;
-  dispatcher?: Pick<DispatcherOptions, 'concurrency' | 'pollMs' | 'leaseMarginSeconds'>;
+  dispatcher?: Pick<DispatcherOptions, 'concurrency' | 'channelConcurrency' | 'pollMs' | 'leaseMarginSeconds'>;
 }>;
 
 export class Notifications {

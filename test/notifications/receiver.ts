@@ -25,6 +25,8 @@ export class Receiver {
   readonly received: Received[] = [];
   /** webhook-ids seen in flight at the same moment: must stay empty. */
   readonly overlaps: string[] = [];
+  /** The most requests open at one moment, all paths together. */
+  peakInFlight = 0;
   delayMs = 0;
   private readonly attempts = new Map<string, number>();
   private readonly inFlight = new Set<string>();
@@ -95,6 +97,7 @@ export class Receiver {
     const answered: Received['answered'] = step === 'hang' || step === 'hold' ? step : Number(step.split(':')[0]);
     if (this.inFlight.has(key)) this.overlaps.push(key);
     this.inFlight.add(key);
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight.size);
     this.received.push({ path, headers: req.headers, body, json, key, attempt, at: Date.now(), verified, answered });
     res.on('close', () => this.inFlight.delete(key));
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
