@@ -18,6 +18,7 @@ import { measureList, measureListQueries } from './figures/list-queries';
 import { measureLiveStream } from './figures/live-stream';
 import { measureProjectionLag } from './figures/projection-lag';
 import { measureRawInserts } from './figures/raw-insert';
+import { measurePeerAppend } from './figures/peer-append';
 import { measureRebuild } from './figures/rebuild';
 import { measureAppendAt, storeSizeFigures } from './figures/store-size';
 import { measureStreamLength } from './figures/stream-length';
@@ -29,7 +30,7 @@ import { jsonLine, table, type Figure } from './report';
 import { createScratchDatabase } from './scratch-database';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 
-export const RSS_GOAL_MB = 256;
+export const RSS_GOAL_MB = 200;
 const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -64,6 +65,7 @@ async function benchPostgres(plan: Plan, serverUrl: string, load: LoadDriver, to
 
     const raw = await measure(measureRawInserts(ctx));
     figures.push(...raw.figures);
+    figures.push(...(await measure(measurePeerAppend(ctx, raw.rates))));
     const appendSmall = await measure(measureAppendAt(ctx, plan.storeSmall));
     figures.push(...(await measure(measureCommandThroughput(load, ctx.target, plan, raw.rates, 'postgres', log))));
     figures.push(...(await measure(measureStreamLength(ctx))));

@@ -7,7 +7,7 @@ import type { BenchContext } from '../context';
 import type { Figure } from '../report';
 import { seed, waitUntilProjected } from '../seed';
 
-export const SWEEP_GOAL_SECONDS = 5;
+export const SWEEP_GOAL_SECONDS = 2;
 
 export async function measureEscalationSweep(ctx: BenchContext): Promise<Figure[]> {
   const incidents = ctx.plan.sweepIncidents;

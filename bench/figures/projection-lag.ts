@@ -6,7 +6,7 @@ import type { BenchContext } from '../context';
 import type { Figure } from '../report';
 import { summarize } from '../stats';
 
-export const LAG_GOAL_MS = 100;
+export const LAG_GOAL_MS = 50;
 const MAX_OUTSTANDING = 64;
 
 export async function measureProjectionLag(ctx: BenchContext): Promise<Figure[]> {

@@ -11,7 +11,7 @@ import type { BenchContext } from '../context';
 import type { Figure } from '../report';
 import { eventCount, seed, waitUntilProjected } from '../seed';
 
-export const REBUILD_GOAL_EVENTS_PER_SECOND = 30_000;
+export const REBUILD_GOAL_EVENTS_PER_SECOND = 60_000;
 
 export async function measureRebuild(ctx: BenchContext): Promise<Figure[]> {
   const { rebuildIncidents, rebuildEventsPerIncident } = ctx.plan;

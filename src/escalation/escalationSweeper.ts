@@ -13,7 +13,11 @@ import type { IncidentEscalated } from '../incidents/incident.events';
 import type { Metrics } from '../observability/metrics';
 import type { DueEscalation } from '../readmodel/incidentQueries';
 
-export type DueIncidents = Readonly<{ dueForEscalation(now: Date, limit: number): Promise<DueEscalation[]> }>;
+export type DueIncidents = Readonly<{ dueForEscalation(now: Date, limit: number, after?: DueEscalation): Promise<DueEscalation[]> }>;
+
+/** The due set is read this many at a time, so a sweep over a large backlog never holds it all in memory. */
+const DUE_PAGE = 1_000;
+
 
 export type Escalation = Readonly<{ incidentId: string; escalationCount: number; nextEscalationAt: string }>;
 /** What the API answers (shared/API.md): exactly these two fields. */
@@ -44,12 +48,14 @@ export class DueIncidentNotInStore extends Error {
 
 export type SweepOptions = Readonly<{
   /**
-   * Escalations in flight at once. Each holds a pool connection for one read or append at a time, so this stays
-   * under the pool size (10): requests and projectors keep finding a free connection during a large sweep.
-   * Measured on 10k incidents (bench/sweep.ts), 8 gets nearly all the throughput 16 does.
+   * Escalations in flight at once. Each is decided alone (its stream read, the decider asked), but their
+   * appends travel together through the store's group commit, so more in flight means fuller batches. Reads
+   * hold a pool connection each, so this stays near the pool size (10): requests queue behind a few reads at most.
    */
   concurrency?: number;
   maxPerSweep?: number;
+  /** Due incidents read per query. */
+  pageSize?: number;
 }>;
 
 /** How many (incident, due time) pairs this process remembers having escalated. */
@@ -58,6 +64,7 @@ const REMEMBERED_ESCALATIONS = 100_000;
 export class EscalationSweeper {
   private readonly concurrency: number;
   private readonly maxPerSweep: number;
+  private readonly pageSize: number;
   /**
    * incidentId -> the due time this process escalated it for. Until the projection catches up the read model
    * still shows that due time; a sweep in that window skips the pair without reading the stream again.
@@ -73,8 +80,9 @@ export class EscalationSweeper {
     private readonly logger: Logger,
     options: SweepOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 12;
     this.maxPerSweep = options.maxPerSweep ?? 50_000;
+    this.pageSize = options.pageSize ?? DUE_PAGE;
   }
 
   /** The sweep as the API answers it. */
@@ -88,14 +96,33 @@ export class EscalationSweeper {
     const stopTimer = this.metrics.sweepDuration.startTimer({ trigger });
     try {
       const at = this.clock.now();
-      const candidates = await this.due.dueForEscalation(at, this.maxPerSweep);
       const escalated: Escalation[] = [];
       const failed: SweepFailure[] = [];
       let stale = 0;
+      let seen = 0;
+      let page: DueEscalation[] = [];
       let next = 0;
+      let exhausted = false;
+      let reading: Promise<void> | undefined;
+      // Workers share one page at a time; the one that finds it used up reads the next, keyset after the last.
+      const readPage = async () => {
+        const last = page[page.length - 1];
+        const limit = Math.min(this.pageSize, this.maxPerSweep - seen);
+        page = limit > 0 ? await this.due.dueForEscalation(at, limit, last) : [];
+        next = 0;
+        seen += page.length;
+        if (page.length < limit || limit === 0) exhausted = true;
+      };
+      const take = async (): Promise<DueEscalation | undefined> => {
+        while (next >= page.length) {
+          if (exhausted) return undefined;
+          reading ??= readPage().finally(() => (reading = undefined));
+          await reading;
+        }
+        return page[next++];
+      };
       const worker = async () => {
-        while (next < candidates.length) {
-          const candidate = candidates[next++]!;
+        for (let candidate = await take(); candidate !== undefined; candidate = await take()) {
           if (this.escalatedFor.get(candidate.incidentId) === candidate.nextEscalationAt) {
             stale += 1;
             continue;
@@ -111,7 +138,7 @@ export class EscalationSweeper {
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, candidates.length) }, worker));
+      await Promise.all(Array.from({ length: this.concurrency }, worker));
       if (escalated.length > 0 || failed.length > 0) {
         this.logger.info({ trigger, escalated: escalated.length, failed: failed.length, stale, requestId }, 'escalation sweep');
       }

@@ -178,12 +178,14 @@ export class IncidentQueries {
   }
 
   /** Open incidents whose escalation is due at `now`, the longest overdue first. */
-  async dueForEscalation(now: Date, limit: number): Promise<DueEscalation[]> {
+  /** `after`: the last one of the previous page, so a large due set is read page by page. */
+  async dueForEscalation(now: Date, limit: number, after?: DueEscalation): Promise<DueEscalation[]> {
     const result = await this.database.pool.query<{ id: string; next_escalation_at: Date }>(
       `SELECT id::text, next_escalation_at FROM incidents
        WHERE state = 'open' AND next_escalation_at <= $1
+         AND ($3::timestamptz IS NULL OR (next_escalation_at, id) > ($3::timestamptz, $4::uuid))
        ORDER BY next_escalation_at, id LIMIT $2`,
-      [now, limit],
+      [now, limit, after?.nextEscalationAt ?? null, after?.incidentId ?? null],
     );
     return result.rows.map((row) => ({ incidentId: row.id, nextEscalationAt: row.next_escalation_at.toISOString() }));
   }
