@@ -5,16 +5,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { startTestServer } from '../support/server';
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let server: TestServer;
 let browser: Browser;
@@ -29,7 +26,7 @@ beforeAll(async () => {
       VPS_INCIDENT_SWEEP_INTERVAL_SECONDS: '0',
     },
   });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

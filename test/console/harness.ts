@@ -1,17 +1,11 @@
 /** Headless Chromium against the real service: a fresh tab that may talk only to the service, signed in by the start-up link. */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestServer } from '../support/server';
 
 export const artifacts = `${__dirname}/../../test-artifacts`;
 
-export const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-}
+// The browser is found (or installed) by test/support/browser.ts, never assumed at one path.
+export { launchChromium } from '../support/browser';
 
 export type ConsoleTab = { page: Page; context: BrowserContext; requests: string[]; problems: string[] };
 

@@ -6,16 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { streamIdOf, type IncidentEvent, type Severity } from '../../src/incidents/incident.events';
 import { toNewEvent } from '../readmodel/history';
+import { launchChromium } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
 
 const artifacts = path.join(__dirname, '..', '..', 'test-artifacts');
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const DAY = 86_400_000;
 
 let server: TestServer;
@@ -52,7 +49,7 @@ beforeAll(async () => {
     last = appended.position;
   }
   await Promise.all(server.service.processors.map((processor) => processor.waitUntilCaughtUp(last, 20_000)));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
