@@ -10,6 +10,7 @@
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore';
 import { IncidentFolder, incidentIdOfStream } from './incidentFolder';
 import { incidentFrame } from './sseFrames';
+import { WakeableSleep } from '../readmodel/wakeableSleep';
 
 export type FeedSubscriber = Readonly<{
   wants(incidentId: string): boolean;
@@ -45,9 +46,7 @@ export class LiveFeed {
   private current: string | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
-  private woken = false;
-  private lastWokenAt = 0;
-  private wakeUp: (() => void) | undefined;
+  private readonly pause = new WakeableSleep(() => this.stopping);
   private unsubscribe: (() => void) | undefined;
   private readonly headReached: Promise<void>;
   private reachHead!: () => void;
@@ -82,14 +81,14 @@ export class LiveFeed {
 
   start(): void {
     if (this.running !== undefined) return;
-    this.unsubscribe = this.store.onAppend(() => this.wake());
+    this.unsubscribe = this.store.onAppend(() => this.pause.wake());
     this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();
-    this.wakeUp?.();
+    this.pause.interrupt();
     await this.running;
   }
 
@@ -106,13 +105,13 @@ export class LiveFeed {
         failures = 0;
         if (page.length < this.pageSize) {
           this.reachHead();
-          await this.sleep(Date.now() - this.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.idlePollMs, true);
+          await this.pause.sleep(Date.now() - this.pause.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.idlePollMs, true);
         }
       } catch (error) {
         failures += 1;
         this.options.logger.warn({ err: error, attempt: failures }, 'live feed could not read the event log; retrying');
         // Appends must not shorten the pause, or a failing store would be hammered on every append.
-        await this.sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10)), false);
+        await this.pause.sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10)), false);
       }
     }
   }
@@ -137,28 +136,4 @@ export class LiveFeed {
     }
   }
 
-  private wake(): void {
-    this.woken = true;
-    this.lastWokenAt = Date.now();
-    this.wakeUp?.();
-  }
-
-  private sleep(ms: number, wakeOnAppend: boolean): Promise<void> {
-    if (this.stopping || (wakeOnAppend && this.woken)) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = () => {
-        if (wakeOnAppend || this.stopping) done();
-      };
-    });
-  }
 }

@@ -16,6 +16,7 @@ import { inTransaction } from '../db/transaction';
 import { comparePositions } from './position';
 import { liveTables, type Projection } from './projection';
 import { CatchUpTimedOut } from './readmodel.errors';
+import { WakeableSleep } from './wakeableSleep';
 
 export type ProcessorLogger = {
   info(details: object, message: string): void;
@@ -83,9 +84,7 @@ export class ProjectionProcessor<Table extends string = string> {
   private running: Promise<void> | undefined;
   private stopping = false;
   private active = false;
-  private woken = false;
-  private lastWokenAt = 0;
-  private wakeUp: (() => void) | undefined;
+  private readonly pause = new WakeableSleep(() => this.stopping);
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -112,7 +111,7 @@ export class ProjectionProcessor<Table extends string = string> {
   start(): void {
     if (this.running !== undefined) return;
     this.stopping = false;
-    this.unsubscribe = this.eventStore.onAppend(() => this.wake());
+    this.unsubscribe = this.eventStore.onAppend(() => this.pause.wake());
     this.running = this.run();
   }
 
@@ -121,7 +120,7 @@ export class ProjectionProcessor<Table extends string = string> {
     if (this.running === undefined) return;
     this.stopping = true;
     this.unsubscribe?.();
-    this.wake();
+    this.pause.wake();
     await this.running;
     this.running = undefined;
     this.active = false;
@@ -167,22 +166,22 @@ export class ProjectionProcessor<Table extends string = string> {
     let failures = 0;
     while (!this.stopping) {
       if (!(await this.holdLock())) {
-        await this.sleep(this.lockRetryMs, false);
+        await this.pause.sleep(this.lockRetryMs, false);
         continue;
       }
       try {
         const gathering = this.caughtUpAt + this.gatherMs - performance.now();
-        if (gathering > 0) await this.sleep(gathering, false);
+        if (gathering > 0) await this.pause.sleep(gathering, false);
         const step = await this.step();
         failures = 0;
-        if (step === 'idle') await this.sleep(this.idleWait(), true);
+        if (step === 'idle') await this.pause.sleep(this.idleWait(), true);
       } catch (error) {
         failures += 1;
         this.position = undefined;
         this.options.logger?.error({ err: error, projection: this.projection.name, attempt: failures }, 'projection batch failed; retrying');
         this.options.metrics?.batchFailed?.({ projection: this.projection.name, error, attempt: failures });
         // Appends must not shorten the pause, or a failing batch would be retried on every append.
-        await this.sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10)), false);
+        await this.pause.sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10)), false);
       }
     }
   }
@@ -240,32 +239,7 @@ export class ProjectionProcessor<Table extends string = string> {
   }
 
   private idleWait(): number {
-    return Date.now() - this.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.heartbeatMs;
+    return Date.now() - this.pause.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.heartbeatMs;
   }
 
-  private wake(): void {
-    this.woken = true;
-    this.lastWokenAt = Date.now();
-    this.wakeUp?.();
-  }
-
-  /** Sleeps `ms`; an append cuts it short when `wakeOnAppend`, and stop() always does. */
-  private sleep(ms: number, wakeOnAppend: boolean): Promise<void> {
-    if (this.stopping || (wakeOnAppend && this.woken)) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = () => {
-        if (wakeOnAppend || this.stopping) done();
-      };
-    });
-  }
 }
