@@ -13,8 +13,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate|@seriousme|jose|inversify|@inversifyjs|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs|balanced-match|brace-expansion|yargs|yargs-parser|cliui|y18n|escalade|get-caller-file|string-width|strip-ansi|ansi-regex|emoji-regex|wrap-ansi|ansi-styles|jiti)/)'],
   // A missing browser is found (or installed) once, before any suite starts.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
-  // Suites are independent (each opens its own scratch database or embedded store), so two run at once on
-  // two cores; JEST_WORKERS=1 runs them one by one.
-  maxWorkers: Number(process.env.JEST_WORKERS ?? 2),
+  // Suites are independent (each opens its own scratch database or embedded store), but on two cores two at
+  // once starve the timing-sensitive ones (live stream bursts, sweeps): one by one unless JEST_WORKERS says more.
+  maxWorkers: Number(process.env.JEST_WORKERS ?? 1),
   testTimeout: 30000,
 };
