@@ -13,8 +13,9 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(node-pg-migrate|@seriousme|jose|inversify|@inversifyjs|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs|balanced-match|brace-expansion|yargs|yargs-parser|cliui|y18n|escalade|get-caller-file|string-width|strip-ansi|ansi-regex|emoji-regex|wrap-ansi|ansi-styles|jiti)/)'],
   // A missing browser is found (or installed) once, before any suite starts.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
-  // Suites are independent (each opens its own scratch database or embedded store), but on two cores two at
-  // once starve the timing-sensitive ones (live stream bursts, sweeps): one by one unless JEST_WORKERS says more.
+  // One suite at a time unless JEST_WORKERS says more. Each suite has its own scratch database, but readers of
+  // the Postgres store wait behind every open write transaction on the whole server (pg_snapshot_xmin), so a
+  // suite running beside another sees its events late and its timing-sensitive checks (sweeps, live bursts) flake.
   maxWorkers: Number(process.env.JEST_WORKERS ?? 1),
   testTimeout: 30000,
 };
