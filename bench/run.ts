@@ -48,6 +48,29 @@ function serviceEnv(): Record<string, string> {
   };
 }
 
+/**
+ * `--only=sweep,analytics` measures just those figures (and the raw insert rate, which throughputs are read
+ * against): for working on one figure. The list and the analytics figures read what the rebuild seeded, so
+ * `list` brings `rebuild` with it.
+ */
+const FIGURES = ['peer', 'commands', 'stream_length', 'projection_lag', 'live_stream', 'alerts', 'notify', 'sweep', 'rebuild', 'audit_verify', 'list', 'analytics', 'append', 'embedded'] as const;
+type FigureName = (typeof FIGURES)[number];
+
+function figuresAsked(argv: readonly string[]): (name: FigureName) => boolean {
+  const flag = argv.find((arg) => arg.startsWith('--only='));
+  if (flag === undefined) return () => true;
+  const names = flag.slice('--only='.length).split(',').filter((name) => name !== '');
+  const unknown = names.filter((name) => !(FIGURES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown figure ${unknown.join(', ')}; known: ${FIGURES.join(', ')}\n`);
+    process.exit(2);
+  }
+  if (names.includes('list')) names.push('rebuild');
+  return (name) => names.includes(name);
+}
+
+const asked = figuresAsked(process.argv);
+
 async function benchPostgres(plan: Plan, serverUrl: string, load: LoadDriver, token: string, figures: Figure[]): Promise<RawRates> {
   const database = await createScratchDatabase(serverUrl);
   log(`scratch database ${database.name}`);
@@ -65,27 +88,31 @@ async function benchPostgres(plan: Plan, serverUrl: string, load: LoadDriver, to
 
     const raw = await measure(measureRawInserts(ctx));
     figures.push(...raw.figures);
-    figures.push(...(await measure(measurePeerAppend(ctx, raw.rates))));
-    const appendSmall = await measure(measureAppendAt(ctx, plan.storeSmall));
-    figures.push(...(await measure(measureCommandThroughput(load, ctx.target, plan, raw.rates, 'postgres', log))));
-    figures.push(...(await measure(measureStreamLength(ctx))));
-    figures.push(...(await measure(measureProjectionLag(ctx))));
-    figures.push(...(await measure(measureLiveStream(ctx, BENCH_SECRET))));
-    figures.push(...(await measure(measureAlertIngestion(ctx))));
-    figures.push(...(await measure(measureNotifications(ctx))));
-    figures.push(...(await measure(measureEscalationSweep(ctx))));
-    figures.push(...(await measure(measureRebuild(ctx))));
-    figures.push(...(await measure(measureAuditVerify(ctx, serverUrl))));
+    if (asked('peer')) figures.push(...(await measure(measurePeerAppend(ctx, raw.rates))));
+    const appendSmall = asked('append') ? await measure(measureAppendAt(ctx, plan.storeSmall)) : undefined;
+    if (asked('commands')) figures.push(...(await measure(measureCommandThroughput(load, ctx.target, plan, raw.rates, 'postgres', log))));
+    if (asked('stream_length')) figures.push(...(await measure(measureStreamLength(ctx))));
+    if (asked('projection_lag')) figures.push(...(await measure(measureProjectionLag(ctx))));
+    if (asked('live_stream')) figures.push(...(await measure(measureLiveStream(ctx, BENCH_SECRET))));
+    if (asked('alerts')) figures.push(...(await measure(measureAlertIngestion(ctx))));
+    if (asked('notify')) figures.push(...(await measure(measureNotifications(ctx))));
+    if (asked('sweep')) figures.push(...(await measure(measureEscalationSweep(ctx))));
+    if (asked('rebuild')) figures.push(...(await measure(measureRebuild(ctx))));
+    if (asked('audit_verify')) figures.push(...(await measure(measureAuditVerify(ctx, serverUrl))));
 
     // A rebuilt table is fresh: no statistics yet, and every event after an incident's first left a dead row.
-    const stale = await measure(measureList(ctx, 'unfiltered', '', Math.min(plan.listSamples, 50)));
-    figures.push({ figure: 'list.unfiltered.p99.before_analyze', value: stale.p99, unit: 'ms', goal: null, note: 'right after the rebuild' });
-    await pool.query('VACUUM ANALYZE incidents');
-    figures.push(...(await measure(measureListQueries(ctx))));
-    figures.push(...(await measure(measureAnalytics(ctx))));
+    if (asked('list')) {
+      const stale = await measure(measureList(ctx, 'unfiltered', '', Math.min(plan.listSamples, 50)));
+      figures.push({ figure: 'list.unfiltered.p99.before_analyze', value: stale.p99, unit: 'ms', goal: null, note: 'right after the rebuild' });
+      await pool.query('VACUUM ANALYZE incidents');
+      figures.push(...(await measure(measureListQueries(ctx))));
+    }
+    if (asked('analytics')) figures.push(...(await measure(measureAnalytics(ctx))));
 
-    const appendLarge = await measure(measureAppendAt(ctx, plan.storeLarge));
-    figures.push(...storeSizeFigures(appendSmall, appendLarge));
+    if (asked('append')) {
+      const appendLarge = await measure(measureAppendAt(ctx, plan.storeLarge));
+      figures.push(...storeSizeFigures(appendSmall!, appendLarge));
+    }
 
     const rss = service.peakRssMb();
     figures.push({ figure: 'service.peak_rss', value: rss, unit: 'MiB', goal: RSS_GOAL_MB, better: 'lower', note: 'VmHWM of the service process' });
@@ -117,7 +144,7 @@ async function main(): Promise<void> {
   ];
   try {
     const raw = await benchPostgres(plan, serverUrl, load, token, figures);
-    figures.push(...(await measureEmbedded(load, plan, raw, serviceEnv(), token, log)));
+    if (asked('embedded')) figures.push(...(await measureEmbedded(load, plan, raw, serviceEnv(), token, log)));
   } finally {
     load.stop();
     // Whatever was measured before a failure is still worth reading.
