@@ -54,6 +54,9 @@ export type RecordedEvent = Readonly<{
   metadata: EventMetadata;
 }>;
 
+/** A stored event as an audit reads it: its data and metadata as the store's own JSON text. */
+export type StoredEventText = readonly [streamId: string, revision: number, type: string, data: string, metadata: string];
+
 /** The revision the writer believes the stream is at: 'no_stream' before the first event. */
 export type ExpectedRevision = 'no_stream' | 'any' | number;
 
@@ -86,6 +89,11 @@ export interface EventStore {
    * event while an earlier-ordered event may still be committed (so a reader can't skip it).
    */
   readAll(after: string, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * Optional, for whole-store audits: every stored event of every stream, as JSON text, in global order, from
+   * one snapshot of the store. Unlike readAll it never waits behind writers and keeps no cursor to resume.
+   */
+  scanStored?(batchSize: number): AsyncIterable<StoredEventText[]>;
   /** Called (in-process) soon after any append this process or another one commits. Returns an unsubscribe. */
   onAppend(listener: () => void): () => void;
   /** Resolves when the store answers; rejects otherwise. */

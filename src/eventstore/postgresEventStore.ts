@@ -17,6 +17,7 @@ import {
   type NewEvent,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StoredEventText,
 } from './eventStore';
 import { GroupCommit, type BatchOutcome, type GroupCommitOptions, type PendingAppend } from './groupCommit';
 
@@ -36,6 +37,7 @@ type EventRow = {
   recorded_at: Date;
 };
 
+const STORED_TEXT_COLUMNS = `stream_id, revision::int, type, data::text, metadata::text`;
 const EVENT_COLUMNS = `global_position::text, transaction_id::text, stream_id, revision::int, event_id::text, type, data, metadata, recorded_at`;
 
 /** How the stream row is claimed for each kind of expectation; `last` is the stream's revision after the append. */
@@ -242,6 +244,56 @@ export class PostgresEventStore implements EventStore {
     );
     if (result.rows.length === 0) await this.pollWhileHeldBack(transactionId!, globalPosition!);
     return result.rows.map(toRecorded);
+  }
+
+  /**
+   * On a server: a server-side cursor in one read-only snapshot, so the table streams out in global order (an
+   * index scan, no sort, no paging) and the next batch is fetched while the caller works on this one. The
+   * embedded store has one connection, which a cursor would hold from the service's own writers: it is read
+   * in pages by position instead.
+   */
+  async *scanStored(batchSize: number): AsyncGenerator<StoredEventText[]> {
+    const limit = Math.max(1, Math.trunc(batchSize));
+    if (this.database.mode === 'embedded') {
+      yield* this.scanInPages(limit);
+      return;
+    }
+    const client = await this.pool.connect();
+    let open = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      open = true;
+      await client.query(`DECLARE stored_events NO SCROLL CURSOR FOR SELECT ${STORED_TEXT_COLUMNS} FROM events ORDER BY global_position`);
+      const fetch = () => client.query<StoredEventText & unknown[]>({ text: `FETCH ${limit} FROM stored_events`, rowMode: 'array' as const }).then((r) => r.rows);
+      let next = fetch();
+      try {
+        for (let rows = await next; rows.length > 0; rows = await next) {
+          next = fetch();
+          yield rows;
+        }
+      } finally {
+        await next.catch(() => undefined);
+      }
+      await client.query('COMMIT');
+      open = false;
+    } finally {
+      // Abandoned half-way (the caller stopped or failed): the snapshot is let go before the connection is.
+      if (open) await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+    }
+  }
+
+  private async *scanInPages(limit: number): AsyncGenerator<StoredEventText[]> {
+    for (let after = '0'; ; ) {
+      const { rows } = await this.pool.query<[string, ...StoredEventText] & unknown[]>({
+        text: `SELECT global_position::text, ${STORED_TEXT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT ${limit}`,
+        values: [after],
+        rowMode: 'array' as const,
+      });
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]![0];
+      yield rows.map(([, ...stored]) => stored as unknown as StoredEventText);
+    }
   }
 
   private announce(): void {

@@ -1,7 +1,7 @@
 /**
  * Tampering with stored events, straight in the database as someone with write access would, is reported
  * with the revision and the kind of problem — by the one-stream check (every signature) and by the whole-store
- * pass (head signatures) alike. On real PostgreSQL (DATABASE_URL) and on the embedded store.
+ * pass (head signatures, through readAll and through the store's snapshot scan) alike. On real PostgreSQL (DATABASE_URL) and on the embedded store.
  */
 import { randomUUID } from 'node:crypto';
 import { eventHash } from '../../src/integrity/eventHash';
@@ -36,9 +36,12 @@ describe.each(databaseTargets)('tamper evidence on $name', ({ open }) => {
   /** What both checks find in the stream: the endpoint's (every signature) and the store pass's (heads), which must agree. */
   async function problemsOf(streamId: string, keys: KeySet = sealed.keys): Promise<StreamProblem[]> {
     const single = verifyStream(streamId, await sealed.store.readStream(streamId), keys);
-    const whole = await verifyStore(sealed.store, keys);
-    const inStore = whole.failed.find((s) => s.streamId === streamId)?.problems ?? [];
-    expect(byRevisionAndKind(inStore)).toEqual(byRevisionAndKind(single.problems));
+    // The store pass reads through readAll on the sealed store, and with the snapshot scan on the store under it.
+    for (const store of [sealed.store, sealed.inner]) {
+      const whole = await verifyStore(store, keys);
+      const inStore = whole.failed.find((s) => s.streamId === streamId)?.problems ?? [];
+      expect(byRevisionAndKind(inStore)).toEqual(byRevisionAndKind(single.problems));
+    }
     return byRevisionAndKind(single.problems);
   }
 
