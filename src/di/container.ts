@@ -15,6 +15,8 @@ import type { EventStore } from '../eventstore/eventStore';
 import { Authenticator } from '../http/auth';
 import type { Clock } from '../incidents/clock';
 import { IncidentCommandHandler } from '../incidents/commandHandler';
+import { PostgresIncidentSnapshots } from '../incidents/snapshots/incidentSnapshots';
+import { SnapshotProjection } from '../incidents/snapshots/snapshotProjection';
 import { LiveStreams } from '../live/liveStreams';
 import { furthestCheckpoint } from '../live/startingPoint';
 import { Notifications } from '../notifications';
@@ -36,7 +38,9 @@ export function buildContainer(roots: Roots): Container {
   container.bind(TOKENS.Metrics).toConstantValue(roots.metrics ?? new Metrics());
 
   container.bind(TOKENS.CommandHandler).toDynamicValue((c) =>
-    new IncidentCommandHandler(c.get<EventStore>(TOKENS.EventStore), c.get<Config>(TOKENS.Config).timerPolicy, c.get<Clock>(TOKENS.Clock)),
+    new IncidentCommandHandler(c.get<EventStore>(TOKENS.EventStore), c.get<Config>(TOKENS.Config).timerPolicy, c.get<Clock>(TOKENS.Clock), {
+      snapshots: new PostgresIncidentSnapshots(c.get<Database>(TOKENS.Database).pool),
+    }),
   );
   container.bind(TOKENS.Queries).toDynamicValue((c) => new IncidentQueries(c.get<Database>(TOKENS.Database)));
   container.bind(TOKENS.Sweeper).toDynamicValue((c) =>
@@ -99,9 +103,12 @@ export function buildContainer(roots: Roots): Container {
   });
   container.bind(TOKENS.Processors).toDynamicValue((c) => {
     const logger = c.get<Logger>(TOKENS.Logger);
-    return projections.map(
+    const database = c.get<Database>(TOKENS.Database);
+    const eventStore = c.get<EventStore>(TOKENS.EventStore);
+    // The read models, and the snapshots of long streams that uncached commands start folding from.
+    return [...projections, new SnapshotProjection(eventStore, database.pool)].map(
       (projection) =>
-        new ProjectionProcessor(c.get<Database>(TOKENS.Database), c.get<EventStore>(TOKENS.EventStore), projection, {
+        new ProjectionProcessor(database, eventStore, projection, {
           logger: { info: (d, m) => logger.info(d, m), warn: (d, m) => logger.warn(d, m), error: (d, m) => logger.error(d, m) },
         }),
     );

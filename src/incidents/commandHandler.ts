@@ -21,6 +21,7 @@ import { evolve } from './incident.evolve';
 import { initialState, type Incident, type IncidentState } from './incident';
 import type { TimerPolicy } from './timerPolicy';
 import { ConcurrencyConflict, IdempotencyKeyReused, PreconditionFailed } from './commandHandler.errors';
+import type { IncidentSnapshots } from './snapshots/incidentSnapshots';
 
 export const SCHEMA_VERSION = 1;
 
@@ -59,12 +60,18 @@ export type CommandFactory = (metadata: IncidentCommand['metadata']) => Incident
 
 type Folded = Readonly<{ state: IncidentState; revision: number }>;
 
-export type CommandHandlerOptions = Readonly<{ maxAttempts?: number; cacheSize?: number }>;
+export type CommandHandlerOptions = Readonly<{
+  maxAttempts?: number;
+  cacheSize?: number;
+  /** Where an uncached load starts folding from, instead of the stream's first event. */
+  snapshots?: IncidentSnapshots;
+}>;
 
 export class IncidentCommandHandler {
   private readonly cache = new Map<string, Folded>();
   private readonly maxAttempts: number;
   private readonly cacheSize: number;
+  private readonly snapshots: IncidentSnapshots | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -74,6 +81,7 @@ export class IncidentCommandHandler {
   ) {
     this.maxAttempts = options.maxAttempts ?? 8;
     this.cacheSize = options.cacheSize ?? 10_000;
+    this.snapshots = options.snapshots;
   }
 
   /**
@@ -160,6 +168,9 @@ export class IncidentCommandHandler {
 
   /** Folds the stream; with an idempotency key already used, the first result instead. */
   private async load(streamId: string, context: Pick<CommandContext, 'idempotencyKey' | 'requestHash'>): Promise<Folded | { replay: CommandOutcome }> {
+    // An idempotent retry looks for its key in every event's metadata, so it reads the whole stream.
+    const fromSnapshot = context.idempotencyKey === undefined ? await this.loadFromSnapshot(streamId) : undefined;
+    if (fromSnapshot !== undefined) return fromSnapshot;
     const recorded = await this.store.readStream(streamId);
     const state = foldRecorded(recorded);
     if (context.idempotencyKey !== undefined) {
@@ -170,6 +181,21 @@ export class IncidentCommandHandler {
       }
     }
     const folded = { state, revision: recorded.length - 1 };
+    this.remember(streamId, folded);
+    return folded;
+  }
+
+  /**
+   * The snapshot's state folded on with the events after it. The read starts at the snapshot's own event, which
+   * proves the stream still holds what the snapshot was taken of, and is the head the append chains on when no
+   * event came after it. Anything else (no snapshot, a stream that does not bear it out) is a full read.
+   */
+  private async loadFromSnapshot(streamId: string): Promise<Folded | undefined> {
+    const snapshot = await this.snapshots?.latest(streamId);
+    if (snapshot === undefined) return undefined;
+    const tail = await this.store.readStream(streamId, { fromRevision: snapshot.revision });
+    if (tail[0]?.revision !== snapshot.revision || tail.some((event, i) => event.revision !== snapshot.revision + i)) return undefined;
+    const folded = { state: foldRecorded(tail.slice(1), snapshot.state), revision: tail.at(-1)!.revision };
     this.remember(streamId, folded);
     return folded;
   }
@@ -215,9 +241,9 @@ export function fromRecorded(event: RecordedEvent): TimelineEntry {
   return toTimelineEntry({ ...event, occurredAt: event.metadata.occurredAt ?? event.recordedAt.toISOString() });
 }
 
-/** Folds recorded events into an incident (the read path of the detail and auditor views). */
-export function foldRecorded(events: readonly RecordedEvent[]): IncidentState {
-  let state = initialState;
+/** Folds recorded events into an incident (the read path of the detail and auditor views), from `from` when given a snapshot. */
+export function foldRecorded(events: readonly RecordedEvent[], from: IncidentState = initialState): IncidentState {
+  let state = from;
   for (const event of events) state = evolve(state, event as unknown as IncidentEvent, event.revision);
   return state;
 }
