@@ -3,12 +3,16 @@
  * acknowledged, resolved, escalated and reopened, and how long acknowledging and resolving took, per group and in
  * total, from the `incident_analytics` read model (projections/analytics.projection.ts).
  *
- * One statement answers a question: the window is an index range scan, and GROUPING SETS computes the groups and
- * the total in the same pass. Percentiles are nearest-rank — the value at rank ⌈p·n⌉ of the n sorted values —
- * which is what `percentile_disc` computes; they are exact values that occurred, never interpolated.
+ * One statement answers a question (windowStatement.ts): one index-only pass over the window, grouped in a hash
+ * table or bin by bin of the calendar, that hands back each group's counts and durations. The percentiles are
+ * taken here (sortedDurations.ts), nearest-rank — the value at rank ⌈p·n⌉ of the n sorted values, as
+ * `percentile_disc` computes it: exact values that occurred, never interpolated. The total is the sum of the
+ * groups, its durations the union of theirs.
  */
 import type { Database } from '../db/database';
 import { severities, type Severity } from '../incidents/incident.events';
+import { durationsOf, SortedDurations } from './sortedDurations';
+import { windowStatement, type WindowRow } from './windowStatement';
 
 export const groupings = ['severity', 'hostId', 'day', 'week'] as const;
 export type Grouping = (typeof groupings)[number];
@@ -48,67 +52,71 @@ export type AnalyticsReport = Readonly<{
   total: Figures;
 }>;
 
-type Row = {
-  key: string | null;
-  is_total: boolean;
-  opened: number;
-  acknowledged: number;
-  resolved: number;
-  escalated: number;
-  reopened: number;
-  acknowledge_ms: [number | null, number | null] | null;
-  acknowledge_mean_ms: number | null;
-  resolve_ms: [number | null, number | null] | null;
-  resolve_mean_ms: number | null;
-};
-
-/** What each grouping groups by; day and week are UTC calendar days (a week starts on Monday, as ISO 8601 has it). */
-const keyOf: Readonly<Record<Grouping, string>> = {
-  severity: 'severity',
-  hostId: 'host_id',
-  day: `(opened_at AT TIME ZONE 'UTC')::date`,
-  week: `date_trunc('week', opened_at AT TIME ZONE 'UTC')::date`,
-};
-
 const DAY_MS = 86_400_000;
 
 export class IncidentAnalytics {
   constructor(private readonly database: Pick<Database, 'pool'>) {}
 
   async report(filter: AnalyticsFilter): Promise<AnalyticsReport> {
-    const params: unknown[] = [filter.from, filter.to];
-    const where = ['opened_at >= $1', 'opened_at < $2'];
-    if (filter.severity !== undefined) where.push(`severity = ANY($${params.push(filter.severity)}::text[])`);
-    if (filter.hostId !== undefined) where.push(`host_id = $${params.push(filter.hostId)}`);
-    const key = keyOf[filter.groupBy];
-    const keyText = filter.groupBy === 'day' || filter.groupBy === 'week' ? `to_char(${key}, 'YYYY-MM-DD')` : key;
-    const result = await this.database.pool.query<Row>(
-      `SELECT ${keyText} AS key, grouping(${key}) = 1 AS is_total,
-         count(*)::int AS opened,
-         count(acknowledge_ms)::int AS acknowledged,
-         count(resolve_ms)::int AS resolved,
-         (count(*) FILTER (WHERE escalation_count > 0))::int AS escalated,
-         (count(*) FILTER (WHERE reopen_count > 0))::int AS reopened,
-         (percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY acknowledge_ms))::float8[] AS acknowledge_ms,
-         avg(acknowledge_ms)::float8 AS acknowledge_mean_ms,
-         (percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY resolve_ms))::float8[] AS resolve_ms,
-         avg(resolve_ms)::float8 AS resolve_mean_ms
-       FROM incident_analytics
-       WHERE ${where.join(' AND ')}
-       GROUP BY GROUPING SETS ((${key}), ())`,
-      params,
-    );
-    const total = result.rows.find((row) => row.is_total);
-    const groups = result.rows.filter((row) => !row.is_total).map((row) => ({ key: row.key, ...figuresOf(row) }));
+    const result = await this.database.pool.query<WindowRow>(windowStatement(filter));
+    const tallies = result.rows.map(tallyOf);
     return {
       from: filter.from.toISOString(),
       to: filter.to.toISOString(),
       groupBy: filter.groupBy,
-      groups: arrange(filter, groups),
-      total: total === undefined ? noFigures : figuresOf(total),
+      groups: arrange(filter, tallies.map((tally) => ({ key: tally.key, ...figuresOf(tally) }))),
+      total: figuresOf(totalOf(tallies)),
     };
   }
 }
+
+/** A group's counts and its sorted durations, before they become figures. */
+type Tally = Readonly<{
+  key: string | null;
+  opened: number;
+  escalated: number;
+  reopened: number;
+  acknowledgeMs: SortedDurations;
+  resolveMs: SortedDurations;
+}>;
+
+function tallyOf(row: WindowRow): Tally {
+  return {
+    key: row.key,
+    opened: row.opened,
+    escalated: row.escalated,
+    reopened: row.reopened,
+    acknowledgeMs: SortedDurations.unpack(row.acknowledge_ms, row.acknowledge_ms_wide),
+    resolveMs: SortedDurations.unpack(row.resolve_ms, row.resolve_ms_wide),
+  };
+}
+
+/** Each incident is in exactly one group, so the total's counts add up and its durations are theirs together. */
+function totalOf(tallies: readonly Tally[]): Tally {
+  const sum = (count: (tally: Tally) => number) => tallies.reduce((total, tally) => total + count(tally), 0);
+  return {
+    key: null,
+    opened: sum((tally) => tally.opened),
+    escalated: sum((tally) => tally.escalated),
+    reopened: sum((tally) => tally.reopened),
+    acknowledgeMs: SortedDurations.union(tallies.map((tally) => tally.acknowledgeMs)),
+    resolveMs: SortedDurations.union(tallies.map((tally) => tally.resolveMs)),
+  };
+}
+
+function figuresOf(tally: Tally): Figures {
+  return {
+    opened: tally.opened,
+    acknowledged: tally.acknowledgeMs.count,
+    resolved: tally.resolveMs.count,
+    escalated: tally.escalated,
+    reopened: tally.reopened,
+    timeToAcknowledge: durationsOf(tally.acknowledgeMs),
+    timeToResolve: durationsOf(tally.resolveMs),
+  };
+}
+
+const noFigures: Figures = figuresOf({ key: null, opened: 0, escalated: 0, reopened: 0, acknowledgeMs: SortedDurations.none, resolveMs: SortedDurations.none });
 
 /**
  * Severities, days and weeks are a fixed axis, so each of them is there even without incidents (a chart needs the
@@ -139,25 +147,3 @@ function calendar(from: Date, to: Date, start: (at: Date) => number, step: numbe
 const startOfDay = (at: Date) => Math.floor(at.getTime() / DAY_MS) * DAY_MS;
 /** 1970-01-01 was a Thursday: Mondays are 4 days after a multiple of a week, counted from it. */
 const startOfWeek = (at: Date) => startOfDay(at) - ((((Math.floor(at.getTime() / DAY_MS) + 3) % 7) + 7) % 7) * DAY_MS;
-
-const noDurations: Durations = { count: 0, p50: null, p90: null, mean: null };
-const noFigures: Figures = { opened: 0, acknowledged: 0, resolved: 0, escalated: 0, reopened: 0, timeToAcknowledge: noDurations, timeToResolve: noDurations };
-
-function figuresOf(row: Row): Figures {
-  return {
-    opened: row.opened,
-    acknowledged: row.acknowledged,
-    resolved: row.resolved,
-    escalated: row.escalated,
-    reopened: row.reopened,
-    timeToAcknowledge: durations(row.acknowledged, row.acknowledge_ms, row.acknowledge_mean_ms),
-    timeToResolve: durations(row.resolved, row.resolve_ms, row.resolve_mean_ms),
-  };
-}
-
-const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : Math.round(ms) / 1000);
-
-function durations(count: number, percentiles: Row['acknowledge_ms'], meanMs: number | null): Durations {
-  if (count === 0) return noDurations;
-  return { count, p50: seconds(percentiles?.[0]), p90: seconds(percentiles?.[1]), mean: seconds(meanMs) };
-}
