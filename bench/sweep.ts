@@ -1,7 +1,8 @@
 /**
  * Escalation sweep figures on Postgres (not a test): `DATABASE_URL=postgres://… npx tsx bench/sweep.ts`.
  * 1. One sweep over 10,000 due incidents, with a cold command-handler cache (as after a restart or on
- *    another instance), at several concurrencies.
+ *    another instance), at several batch sizes (streams read per query and escalated together).
+ *    BENCH_SWEEP_BATCH=64,256 chooses them.
  * 2. The delay from due time to escalation event with the built-in loop on (interval 1 s, ack 0.02 min),
  *    for 200 incidents opened over a few seconds through the HTTP API.
  * Each part runs on a scratch database of its own, dropped afterwards.
@@ -53,7 +54,7 @@ async function readAll(store: EventStore): Promise<RecordedEvent[]> {
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function sweepTenThousand(concurrency: number): Promise<void> {
+async function sweepTenThousand(batchSize: number): Promise<void> {
   const INCIDENTS = 10_000;
   const scratch = await createScratchDatabase(serverUrl!);
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' });
@@ -86,9 +87,9 @@ async function sweepTenThousand(concurrency: number): Promise<void> {
 
     clock.set(new Date(T0.getTime() + 5 * 60_000));
     const metrics = new Metrics({ processMetrics: false });
-    // A fresh handler: nothing cached, so each escalation reads its stream and then appends, as on a restart.
+    // A fresh handler: nothing cached, so every stream is read (a batch at a time) before its append, as on a restart.
     const handler = new IncidentCommandHandler(store, defaultTimerPolicy, clock);
-    const sweeper = new EscalationSweeper(handler, new IncidentQueries(database), clock, metrics, silent, { concurrency });
+    const sweeper = new EscalationSweeper(handler, new IncidentQueries(database), clock, metrics, silent, { batchSize });
     const sweepStart = performance.now();
     const report = await sweeper.run('api');
     const swept = performance.now() - sweepStart;
@@ -96,7 +97,7 @@ async function sweepTenThousand(concurrency: number): Promise<void> {
     const second = await sweeper.run('api');
     const resweep = performance.now() - again;
     console.log(
-      `10k sweep, concurrency ${concurrency}: seeded ${INCIDENTS} in ${(seeded / 1000).toFixed(1)} s, projected in ${(projected / 1000).toFixed(1)} s; ` +
+      `10k sweep, batches of ${batchSize}: seeded ${INCIDENTS} in ${(seeded / 1000).toFixed(1)} s, projected in ${(projected / 1000).toFixed(1)} s; ` +
         `sweep escalated ${report.escalated.length} (failed ${report.failed.length}) in ${(swept / 1000).toFixed(2)} s ` +
         `= ${Math.round(report.escalated.length / (swept / 1000))}/s; immediate re-sweep over the unprojected read model: ` +
         `${second.escalated.length} escalated, ${second.stale} stale, ${resweep.toFixed(0)} ms`,
@@ -158,8 +159,8 @@ async function loopDelay(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const concurrencies = (process.env.BENCH_CONCURRENCY ?? '4,8,16').split(',').map(Number);
-  for (const concurrency of concurrencies) await sweepTenThousand(concurrency);
+  const batchSizes = (process.env.BENCH_SWEEP_BATCH ?? '64,256').split(',').map(Number);
+  for (const batchSize of batchSizes) await sweepTenThousand(batchSize);
   await loopDelay();
 }
 

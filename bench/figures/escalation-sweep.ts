@@ -1,7 +1,8 @@
 /**
  * Figure 5: one escalation sweep over N due incidents, asked for over HTTP. The incidents are seeded overdue and
  * projected by the live projector, so the sweep finds them in the read model and escalates each through the
- * command handler (stream read, decide, append), as the sweep loop would.
+ * command handler (streams read a batch per query, each incident decided alone, appends batched by group commit),
+ * as the sweep loop would. The service has just started, so nothing is cached: every stream is read.
  */
 import type { BenchContext } from '../context';
 import type { Figure } from '../report';

@@ -3,21 +3,30 @@
  * to escalate each one. The decider re-checks due-ness against the stream and the expected revision
  * settles races, so a lagging read model or a concurrent sweep on another instance can never escalate
  * an incident twice for one due time: the loser finds it no longer due and skips it quietly.
+ *
+ * In bulk, so a backlog of thousands costs a few round trips per batch rather than two per incident: the
+ * streams of a batch of candidates are read in one query (and cached by the command handler), each incident
+ * is then decided alone on its own state, and the batch's appends, made together, share one group commit.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../incidents/clock';
 import type { IncidentCommandHandler } from '../incidents/commandHandler';
+import type { IncidentState } from '../incidents/incident';
 import { IncidentNotFound, NotDue } from '../incidents/incident.errors';
 import type { IncidentEscalated } from '../incidents/incident.events';
 import type { Metrics } from '../observability/metrics';
-import type { DueEscalation } from '../readmodel/incidentQueries';
+import { duePages, type DueIncidents } from './duePages';
+import { preloadedBatches, type Candidate } from './preloadedBatches';
 
-export type DueIncidents = Readonly<{ dueForEscalation(now: Date, limit: number, after?: DueEscalation): Promise<DueEscalation[]> }>;
+export type { DueIncidents } from './duePages';
 
 /** The due set is read this many at a time, so a sweep over a large backlog never holds it all in memory. */
 const DUE_PAGE = 1_000;
-
+/** Streams read per query and escalated together: a group commit's worth of appends (its batch holds 256). */
+const BATCH = 256;
+/** One batch is decided while the one before commits; the group commit has two commits in flight at most. */
+const BATCHES_IN_FLIGHT = 2;
 
 export type Escalation = Readonly<{ incidentId: string; escalationCount: number; nextEscalationAt: string }>;
 /** What the API answers (shared/API.md): exactly these two fields. */
@@ -48,11 +57,14 @@ export class DueIncidentNotInStore extends Error {
 
 export type SweepOptions = Readonly<{
   /**
-   * Escalations in flight at once. Each is decided alone (its stream read, the decider asked), but their
-   * appends travel together through the store's group commit, so more in flight means fuller batches. Reads
-   * hold a pool connection each, so this stays near the pool size (10): requests queue behind a few reads at most.
+   * Due incidents whose streams are read in one query and which are then escalated together. Together, not by
+   * free-running workers: a worker freed by a small commit would find the group commit idle and append alone,
+   * again and again, so one of its two commits in flight would carry single appends. Only an append that lost
+   * a race reads its stream again by itself.
    */
-  concurrency?: number;
+  batchSize?: number;
+  /** Batches escalated at once. */
+  batchesInFlight?: number;
   maxPerSweep?: number;
   /** Due incidents read per query. */
   pageSize?: number;
@@ -62,7 +74,8 @@ export type SweepOptions = Readonly<{
 const REMEMBERED_ESCALATIONS = 100_000;
 
 export class EscalationSweeper {
-  private readonly concurrency: number;
+  private readonly batchSize: number;
+  private readonly batchesInFlight: number;
   private readonly maxPerSweep: number;
   private readonly pageSize: number;
   /**
@@ -80,7 +93,8 @@ export class EscalationSweeper {
     private readonly logger: Logger,
     options: SweepOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 12;
+    this.batchSize = Math.max(1, options.batchSize ?? BATCH);
+    this.batchesInFlight = Math.max(1, options.batchesInFlight ?? BATCHES_IN_FLIGHT);
     this.maxPerSweep = options.maxPerSweep ?? 50_000;
     this.pageSize = options.pageSize ?? DUE_PAGE;
   }
@@ -99,46 +113,34 @@ export class EscalationSweeper {
       const escalated: Escalation[] = [];
       const failed: SweepFailure[] = [];
       let stale = 0;
-      let seen = 0;
-      let page: DueEscalation[] = [];
-      let next = 0;
-      let exhausted = false;
-      let reading: Promise<void> | undefined;
-      // Workers share one page at a time; the one that finds it used up reads the next, keyset after the last.
-      const readPage = async () => {
-        const last = page[page.length - 1];
-        const limit = Math.min(this.pageSize, this.maxPerSweep - seen);
-        page = limit > 0 ? await this.due.dueForEscalation(at, limit, last) : [];
-        next = 0;
-        seen += page.length;
-        if (page.length < limit || limit === 0) exhausted = true;
-      };
-      const take = async (): Promise<DueEscalation | undefined> => {
-        while (next >= page.length) {
-          if (exhausted) return undefined;
-          reading ??= readPage().finally(() => (reading = undefined));
-          await reading;
+      const handled = (candidate: { incidentId: string; nextEscalationAt: string }) =>
+        this.escalatedFor.get(candidate.incidentId) === candidate.nextEscalationAt;
+      const settle = async (candidate: Candidate) => {
+        if (handled(candidate)) {
+          stale += 1;
+          return;
         }
-        return page[next++];
-      };
-      const worker = async () => {
-        for (let candidate = await take(); candidate !== undefined; candidate = await take()) {
-          if (this.escalatedFor.get(candidate.incidentId) === candidate.nextEscalationAt) {
-            stale += 1;
-            continue;
-          }
-          try {
-            const escalation = await this.escalate(candidate, requestId);
-            if (escalation === undefined) stale += 1;
-            else escalated.push(escalation);
-          } catch (error) {
-            this.metrics.escalationFailures.inc();
-            this.logger.error({ err: error, incidentId: candidate.incidentId, requestId, trigger }, 'escalation failed');
-            failed.push({ incidentId: candidate.incidentId, error: error instanceof Error ? error.name : 'Error' });
-          }
+        try {
+          const escalation = await this.escalate(candidate, requestId);
+          if (escalation === undefined) stale += 1;
+          else escalated.push(escalation);
+        } catch (error) {
+          this.metrics.escalationFailures.inc();
+          this.logger.error({ err: error, incidentId: candidate.incidentId, requestId, trigger }, 'escalation failed');
+          failed.push({ incidentId: candidate.incidentId, error: error instanceof Error ? error.name : 'Error' });
         }
       };
-      await Promise.all(Array.from({ length: this.concurrency }, worker));
+      const batches = preloadedBatches(
+        duePages(this.due, at, this.pageSize, this.maxPerSweep),
+        (ids) => this.preload(ids, requestId),
+        this.batchSize,
+        handled,
+      );
+      // Lanes share one stream of batches (an async generator answers concurrent pulls in turn).
+      const lane = async () => {
+        for (let next = await batches.next(); next.done !== true; next = await batches.next()) await Promise.all(next.value.map(settle));
+      };
+      await Promise.all(Array.from({ length: this.batchesInFlight }, lane));
       if (escalated.length > 0 || failed.length > 0) {
         this.logger.info({ trigger, escalated: escalated.length, failed: failed.length, stale, requestId }, 'escalation sweep');
       }
@@ -148,9 +150,25 @@ export class EscalationSweeper {
     }
   }
 
+  /** A bulk read that fails costs only its speed: each incident of the batch then reads its own stream. */
+  private async preload(incidentIds: readonly string[], requestId: string): Promise<ReadonlyMap<string, IncidentState>> {
+    try {
+      return await this.handler.preload(incidentIds);
+    } catch (error) {
+      this.logger.warn({ err: error, incidents: incidentIds.length, requestId }, 'escalation sweep: bulk stream read failed, reading one by one');
+      return new Map();
+    }
+  }
+
   /** Escalates one incident if it is still due; undefined when another sweep or an acknowledgement got there first. */
-  private async escalate(candidate: DueEscalation, requestId: string): Promise<Escalation | undefined> {
-    const { incidentId } = candidate;
+  private async escalate(candidate: Candidate, requestId: string): Promise<Escalation | undefined> {
+    const { incidentId, state } = candidate;
+    if (state !== undefined) {
+      // Read after the read model named it, so this is news the read model has yet to hear: trusted to skip, never
+      // to escalate (that is the decider's call, on the same state, at the exact revision it was read at).
+      if (state.state === 'none') throw new DueIncidentNotInStore(incidentId);
+      if (state.state !== 'open' || Date.parse(state.nextEscalationAt) > this.clock.now().getTime()) return undefined;
+    }
     let escalation: IncidentEscalated['data'] | undefined;
     let severity: string;
     try {

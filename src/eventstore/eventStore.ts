@@ -76,6 +76,11 @@ export interface EventStore {
   /** Events of one stream, oldest first; [] when the stream does not exist. Bounds are inclusive. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**
+   * Optional, for bulk work (the escalation sweep): several whole streams in one read, each as readStream
+   * answers it ([] for a stream that does not exist), keyed by stream id. One round trip where the adapter can.
+   */
+  readStreams?(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
+  /**
    * Appends atomically, or throws WrongExpectedRevision and appends nothing. Appending events
    * whose ids are already stored in this stream at the same places is acknowledged as a success.
    */

@@ -175,6 +175,26 @@ export class PostgresEventStore implements EventStore {
     return result.rows.map(toRecorded);
   }
 
+  /**
+   * One statement for all of them instead of one per stream. A join per stream rather than `stream_id = ANY(…)`:
+   * on a table not yet analysed (a fresh or bulk-loaded store) the planner scans all of `events` for ANY, in
+   * parallel, where the join still looks each stream up by the (stream_id, revision) index or hashes a single scan
+   * (measured 5-10x faster unanalysed, the same once analysed). Sorting stays here: an ORDER BY in SQL is
+   * costed so high unanalysed that it buys a JIT compilation dearer than the query.
+   */
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const streams = new Map<string, RecordedEvent[]>(streamIds.map((streamId) => [streamId, []]));
+    if (streams.size === 0) return streams;
+    const result = await this.query<EventRow>(
+      `SELECT e.* FROM unnest($1::text[]) AS wanted(stream_id)
+       CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events WHERE events.stream_id = wanted.stream_id) AS e`,
+      [[...streams.keys()]],
+    );
+    for (const row of result.rows) streams.get(row.stream_id)!.push(toRecorded(row));
+    for (const events of streams.values()) events.sort((a, b) => a.revision - b.revision);
+    return streams;
+  }
+
   async appendToStream(
     streamId: string,
     events: readonly NewEvent[],

@@ -166,6 +166,26 @@ export class IncidentCommandHandler {
     }
   }
 
+  /**
+   * For bulk callers (the escalation sweep): reads and folds many incidents' streams in one go and caches them,
+   * so the commands that follow skip their reads, as if just loaded. Answers each folded state; empty when the
+   * store cannot read in bulk (each command then reads its stream itself, as ever).
+   */
+  async preload(incidentIds: readonly string[]): Promise<Map<string, IncidentState>> {
+    const folded = new Map<string, IncidentState>();
+    if (this.store.readStreams === undefined || incidentIds.length === 0) return folded;
+    const streams = await this.store.readStreams(incidentIds.map(streamIdOf));
+    for (const incidentId of incidentIds) {
+      const streamId = streamIdOf(incidentId);
+      const recorded = streams.get(streamId) ?? [];
+      const state = foldRecorded(recorded);
+      // A command of ours that committed while the read was under way left a newer entry: keep that one.
+      if ((this.cache.get(streamId)?.revision ?? -2) <= recorded.length - 1) this.remember(streamId, { state, revision: recorded.length - 1 });
+      folded.set(incidentId, state);
+    }
+    return folded;
+  }
+
   /** Folds the stream; with an idempotency key already used, the first result instead. */
   private async load(streamId: string, context: Pick<CommandContext, 'idempotencyKey' | 'requestHash'>): Promise<Folded | { replay: CommandOutcome }> {
     // An idempotent retry looks for its key in every event's metadata, so it reads the whole stream.

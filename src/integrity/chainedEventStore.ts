@@ -69,6 +69,19 @@ export class ChainedEventStore implements EventStore {
     return events;
   }
 
+  /** The heads learnt here are what lets the appends that follow a bulk read chain on without reading again. */
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const streams =
+      this.inner.readStreams !== undefined
+        ? await this.inner.readStreams(streamIds)
+        : new Map(await Promise.all(streamIds.map(async (streamId) => [streamId, await this.inner.readStream(streamId)] as const)));
+    for (const [streamId, events] of streams) {
+      const last = events.at(-1);
+      if (last !== undefined) this.learn(streamId, headOf(last, false));
+    }
+    return streams;
+  }
+
   appendToStream(
     streamId: string,
     events: readonly NewEvent[],

@@ -50,8 +50,8 @@ describe('a sweep over a due set larger than a page', () => {
     await processor.waitUntilCaughtUp(last, 20_000);
     clock.advance(60 * 60_000);
 
-    // When one sweep runs with pages of 5
-    const sweeper = new EscalationSweeper(handler, new IncidentQueries(database), clock, new Metrics(), pino({ level: 'silent' }), { pageSize: 5, concurrency: 3 });
+    // When one sweep runs with pages of 5, escalated in batches of 3 (so batches split pages)
+    const sweeper = new EscalationSweeper(handler, new IncidentQueries(database), clock, new Metrics(), pino({ level: 'silent' }), { pageSize: 5, batchSize: 3 });
     const report = await sweeper.run('api');
 
     // Then every incident is escalated exactly once, and nothing failed

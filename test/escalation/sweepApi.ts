@@ -40,10 +40,17 @@ export function sweepApi(server: TestServer) {
       return res.body;
     },
 
-    /** Waits until the read model has applied every event stored so far. */
+    /**
+     * Waits until the read model has applied every event stored so far. The newest event is asked of the table:
+     * readAll holds events back behind any older transaction open on the server (other suites, other work on a
+     * shared server), and the last one it returned can be older than the command just answered.
+     */
     async settle(): Promise<void> {
-      const last = (await allEvents(server)).at(-1);
-      if (last !== undefined) await server.service.processors[0]!.waitUntilCaughtUp(last.position, 10_000);
+      const newest = await server.service.database.pool.query<{ position: string }>(
+        `SELECT transaction_id::text || ':' || global_position::text AS position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+      );
+      const last = newest.rows[0]?.position;
+      if (last !== undefined) await server.service.processors[0]!.waitUntilCaughtUp(last, 10_000);
     },
   };
 }
