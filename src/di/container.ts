@@ -12,6 +12,7 @@ import type { Database } from '../db/database';
 import { EscalationSweeper } from '../escalation/escalationSweeper';
 import { SweepScheduler } from '../escalation/sweepScheduler';
 import type { EventStore } from '../eventstore/eventStore';
+import { SharedLogReads } from '../eventstore/sharedLogReads';
 import { Authenticator } from '../http/auth';
 import type { Clock } from '../incidents/clock';
 import { IncidentCommandHandler } from '../incidents/commandHandler';
@@ -35,6 +36,8 @@ export function buildContainer(roots: Roots): Container {
   container.bind(TOKENS.Logger).toConstantValue(roots.logger);
   container.bind(TOKENS.Database).toConstantValue(roots.database);
   container.bind(TOKENS.EventStore).toConstantValue(roots.eventStore);
+  // What the checkpointed consumers of the log (projectors, notifier) read through: one query for all of them.
+  container.bind(TOKENS.LogReader).toConstantValue(new SharedLogReads(roots.eventStore));
   container.bind(TOKENS.Metrics).toConstantValue(roots.metrics ?? new Metrics());
 
   container.bind(TOKENS.CommandHandler).toDynamicValue((c) =>
@@ -85,6 +88,7 @@ export function buildContainer(roots: Roots): Container {
   container.bind(TOKENS.LiveStreams).toDynamicValue((c) => {
     const metrics = c.get<Metrics>(TOKENS.Metrics);
     const database = c.get<Database>(TOKENS.Database);
+    // The live feed is one reader per process already, and it must read after each append it is woken by.
     return new LiveStreams(c.get<EventStore>(TOKENS.EventStore), {
       startingPoint: () => furthestCheckpoint(database.pool),
       logger: c.get<Logger>(TOKENS.Logger),
@@ -96,7 +100,7 @@ export function buildContainer(roots: Roots): Container {
     return new Notifications({
       config: c.get<Config>(TOKENS.Config),
       database: c.get<Database>(TOKENS.Database),
-      eventStore: c.get<EventStore>(TOKENS.EventStore),
+      eventStore: c.get<EventStore>(TOKENS.LogReader),
       metrics: c.get<Metrics>(TOKENS.Metrics),
       logger: { info: (d, m) => logger.info(d, m), warn: (d, m) => logger.warn(d, m), error: (d, m) => logger.error(d, m) },
     });
@@ -104,7 +108,7 @@ export function buildContainer(roots: Roots): Container {
   container.bind(TOKENS.Processors).toDynamicValue((c) => {
     const logger = c.get<Logger>(TOKENS.Logger);
     const database = c.get<Database>(TOKENS.Database);
-    const eventStore = c.get<EventStore>(TOKENS.EventStore);
+    const eventStore = c.get<EventStore>(TOKENS.LogReader);
     // The read models, and the snapshots of long streams that uncached commands start folding from.
     return [...projections, new SnapshotProjection(eventStore, database.pool)].map(
       (projection) =>

@@ -6,6 +6,7 @@ export const TOKENS = {
   Metrics: Symbol.for('Metrics'),
   Database: Symbol.for('Database'),
   EventStore: Symbol.for('EventStore'),
+  LogReader: Symbol.for('LogReader'),
   CommandHandler: Symbol.for('CommandHandler'),
   Queries: Symbol.for('IncidentQueries'),
   Sweeper: Symbol.for('EscalationSweeper'),
