@@ -8,6 +8,7 @@ import type { Figures, Grouping } from '../../src/analytics/incidentAnalytics';
 import { groupings, IncidentAnalytics } from '../../src/analytics/incidentAnalytics';
 import type { Severity } from '../../src/incidents/incident.events';
 import { databaseTargets, type TestDatabase } from '../support/databases';
+import { insertAnalyticsRows } from './analyticsRows';
 import { seededRandom } from '../readmodel/history';
 
 const T0 = Date.parse('2026-10-20T05:17:00.000Z');
@@ -102,13 +103,7 @@ describe.each(databaseTargets)('analytics from packed durations against percenti
         reopen_count: random() < 0.1 ? 1 : 0,
       };
     });
-    await database.pool.query(
-      `INSERT INTO incident_analytics (id, severity, host_id, opened_at, first_acknowledged_at, first_resolved_at, last_resolved_at, escalation_count, reopen_count, revision)
-       SELECT id, severity, host_id, opened_at, first_acknowledged_at, first_resolved_at, last_resolved_at, escalation_count, reopen_count, 0
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, severity text, host_id text, opened_at timestamptz, first_acknowledged_at timestamptz,
-         first_resolved_at timestamptz, last_resolved_at timestamptz, escalation_count int, reopen_count int)`,
-      [JSON.stringify(records)],
-    );
+    await insertAnalyticsRows(database.pool, records);
   }
 
   function randomQuestions(random: () => number): Question[] {

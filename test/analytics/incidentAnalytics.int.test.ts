@@ -4,6 +4,7 @@
  */
 import { IncidentAnalytics } from '../../src/analytics/incidentAnalytics';
 import { databaseTargets, type TestDatabase } from '../support/databases';
+import { insertAnalyticsRows } from './analyticsRows';
 import { seededRandom } from '../readmodel/history';
 
 const T0 = Date.parse('2026-11-26T14:00:00.000Z');
@@ -40,13 +41,7 @@ describe.each(databaseTargets)('incident analytics on $name', ({ open }) => {
         last_resolved_at: after(row.resolveAfterMs), escalation_count: row.escalations ?? 0, reopen_count: row.reopens ?? 0,
       };
     });
-    await database.pool.query(
-      `INSERT INTO incident_analytics (id, severity, host_id, opened_at, first_acknowledged_at, first_resolved_at, last_resolved_at, escalation_count, reopen_count, revision)
-       SELECT id, severity, host_id, opened_at, first_acknowledged_at, first_resolved_at, last_resolved_at, escalation_count, reopen_count, 0
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, severity text, host_id text, opened_at timestamptz, first_acknowledged_at timestamptz,
-         first_resolved_at timestamptz, last_resolved_at timestamptz, escalation_count int, reopen_count int)`,
-      [JSON.stringify(records)],
-    );
+    await insertAnalyticsRows(database.pool, records);
   }
 
   const window = { from: new Date(T0), to: new Date(T0 + 30 * DAY) };
