@@ -70,6 +70,31 @@ describe('the ops console on call', () => {
     await bob.context.close();
   }, 60_000);
 
+  it('Given the read model is behind, when someone acknowledges, then the list row shows it from the stream, counts included', async () => {
+    const title = `Behind ${Date.now()}`;
+    const token = await server.token('ops', 'alice');
+    const id = await createIncident(server, token, { title });
+    const bob = await openConsole(browser, server, await server.token('ops', 'bob'));
+    const row = bob.page.getByRole('list', { name: 'Incident list' }).getByRole('link', { name: new RegExp(title) });
+    await row.getByText('Open', { exact: true }).waitFor();
+    await isLive(bob.page);
+    const acknowledgedTab = bob.page.getByRole('group', { name: 'Filter by state' }).getByRole('button', { name: /^Acknowledged/ });
+    const acknowledgedBefore = await acknowledgedTab.textContent();
+
+    // The incidents projector stops, so every list reload still reads the incident as open.
+    const projector = server.service.processors.find((processor) => processor.name === 'incidents')!;
+    await projector.stop();
+    try {
+      await callApi(server, token, 'POST', `/api/ops/incidents/${id}`, { action: 'acknowledge' });
+      await row.getByText('Acknowledged', { exact: true }).waitFor({ timeout: 2000 });
+      expect(await acknowledgedTab.textContent()).not.toBe(acknowledgedBefore);
+    } finally {
+      projector.start();
+    }
+    expect(bob.problems).toEqual([]);
+    await bob.context.close();
+  }, 60_000);
+
   it('Given the stream is down, when someone else acknowledges first, then the console polls, says so, and names who won', async () => {
     const title = `Race ${Date.now()}`;
     const aliceToken = await server.token('ops', 'alice');

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import { lifecycleStates, severities, type Incident, type IncidentList as ListResponse } from '../api/types';
 import { isTypingTarget } from '../keyboard/shortcuts';
@@ -10,6 +10,7 @@ import { ProblemMessage } from '../ui/ProblemMessage';
 import { relativeTime } from '../ui/format';
 import { useNow } from '../ui/useNow';
 import { Badge, SeverityBadge, StateBadge } from './badges';
+import { FresherRows } from './fresherRows';
 import { apiQueryOf, filtersOf, queryOf, type Filters } from './listFilters';
 import { triageOrder } from './triage';
 
@@ -31,18 +32,27 @@ export function IncidentList({ query, selectedId, refreshes, onForbidden }: Prop
 
   useEffect(() => setCursors([null]), [queryText]);
 
+  const fresher = useRef(new FresherRows()).current;
+
   useLiveLoad(async (isCurrent) => {
     try {
       const loaded = await api.get<ListResponse>('/api/ops/incidents', apiQueryOf(filters, pageSize, cursor));
       if (!isCurrent()) return;
-      setList(loaded);
+      setList(fresher.overlay(loaded, filters, Date.now(), true));
       setError(null);
     } catch (caught) {
       if (!isCurrent() || !(caught instanceof ApiError)) return;
       if (caught.status === 403) onForbidden();
       setError(caught);
     }
-  }, [api, filters, cursor, refreshes], { affectedBy: () => true });
+  }, [api, filters, cursor, refreshes], {
+    // The row on screen changes as the message arrives; the reload that follows brings new rows and the order.
+    observe: (message) => {
+      fresher.saw(message.incident);
+      setList((shown) => (shown === null ? shown : fresher.overlay(shown, filters, Date.now(), false)));
+    },
+    affectedBy: () => true,
+  });
 
   const update = (change: Partial<Filters>) => {
     const next = queryOf({ ...filters, ...change });

@@ -55,6 +55,8 @@ function useLive(): Live {
 }
 
 type LoadOptions = {
+  /** Told of every message first, before it is asked whether the view is affected. */
+  observe?(message: StreamMessage): void;
   /** Which stream messages make this view stale; it is reloaded (coalesced) when one arrives. */
   affectedBy(message: StreamMessage): boolean;
   /** Applies a message in place instead of reloading; returns false when it cannot (then a reload follows). */
@@ -92,7 +94,8 @@ export function useLiveLoad(load: (isCurrent: () => boolean) => Promise<void>, d
     void run();
     const unsubscribe = subscribe(
       (message) => {
-        const { affectedBy, apply } = latest.current.options;
+        const { observe, affectedBy, apply } = latest.current.options;
+        observe?.(message);
         if (!affectedBy(message)) return;
         if (apply !== undefined && !running && apply(message)) return;
         void run();
