@@ -4,7 +4,8 @@
  * stream — with the outcome a full read gives. A stale, foreign or unborne snapshot only costs a longer read.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventStore, ReadStreamOptions, RecordedEvent } from '../../src/eventstore/eventStore';
+import { openDatabase as openServerPool } from '../../src/db/database';
+import { StoreUnavailable, type EventStore, type ReadStreamOptions, type RecordedEvent } from '../../src/eventstore/eventStore';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { FixedClock } from '../../src/incidents/clock';
 import { foldRecorded, IncidentCommandHandler, type CommandContext } from '../../src/incidents/commandHandler';
@@ -126,5 +127,27 @@ describe.each(databaseTargets)('incident snapshots on $name', ({ open: openDatab
     outcome = await handlerReading(counting).handle(incidentId, note('after an unborne snapshot'), alice);
     expect(counting.reads.map((r) => r.fromRevision)).toEqual([10_000, 0]);
     expect(outcome.incident.version).toBe(SNAPSHOT_EVERY + 7);
+  });
+});
+
+describe('incident snapshots when the database is unreachable', () => {
+  it('the snapshot read fails the command at once with StoreUnavailable, instead of falling back to a second wait', async () => {
+    // Nothing listens on port 9: the connection is refused, as when PostgreSQL is down.
+    const unreachable = await openServerPool({ databaseUrl: 'postgres://postgres@127.0.0.1:9/none', dataDir: '' });
+    try {
+      let streamReads = 0;
+      const store = new Proxy({} as EventStore, {
+        get: () => async () => {
+          streamReads += 1;
+          return [];
+        },
+      });
+      const handler = new IncidentCommandHandler(store, defaultTimerPolicy, new FixedClock(new Date()), { snapshots: new PostgresIncidentSnapshots(unreachable.pool) });
+
+      await expect(handler.handle(randomUUID(), note('during an outage'), alice)).rejects.toBeInstanceOf(StoreUnavailable);
+      expect(streamReads).toBe(0);
+    } finally {
+      await unreachable.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
  * longer read, and a snapshot the stream does not bear out (its revision's event is gone) is not used.
  */
 import type { Pool } from 'pg';
+import { StoreUnavailable } from '../../eventstore/eventStore';
 import type { IncidentState } from '../incident';
 
 /** A snapshot at every hundredth event: the tail read after one is at most 99 events. */
@@ -34,8 +35,11 @@ export class PostgresIncidentSnapshots implements IncidentSnapshots {
       );
       const row = rows[0];
       return row === undefined ? undefined : { revision: row.revision, state: JSON.parse(row.state) as IncidentState };
-    } catch {
-      // Only a shortcut: without it the command reads the whole stream, and a store that is down says so there.
+    } catch (error) {
+      // A database that is down fails the command now: falling back to the full read would make it wait out
+      // the connect timeout a second time, and a request must fail fast. Anything else (a snapshot that does
+      // not parse) only loses the shortcut.
+      if (error instanceof StoreUnavailable) throw error;
       return undefined;
     }
   }
