@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createScratchDatabase } from '../../bench/scratch-database';
 import { openDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
+import { seedEmbeddedDataDir } from './embeddedTemplate';
 
 export type TestDatabase = Database & Readonly<{ dataDir?: string; url?: string }>;
 
@@ -36,7 +37,9 @@ export async function openPostgresTestDatabase(options: { poolSize?: number } = 
 
 export async function openEmbeddedTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'incident-engine-'));
+  await seedEmbeddedDataDir(dataDir);
   const database = await openDatabase({ databaseUrl: undefined, dataDir });
+  // A no-op on the migrated copy, but proves it is at the latest migration.
   await migrate(database);
   return {
     ...database,

@@ -11,6 +11,7 @@ import { signToken } from '../../src/auth/tokens';
 import type { Clock } from '../../src/incidents/clock';
 import { startService, type RunningService } from '../../src/service';
 import { createScratchDatabaseUrl } from './databases';
+import { seedEmbeddedDataDir } from './embeddedTemplate';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 
@@ -33,6 +34,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const wantsPostgres = (options.store ?? (process.env.DATABASE_URL !== undefined ? 'postgres' : 'embedded')) === 'postgres';
   const scratch = wantsPostgres && options.databaseUrl === undefined ? await createScratchDatabaseUrl() : undefined;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'incident-server-'));
+  if (!wantsPostgres) await seedEmbeddedDataDir(dataDir);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
