@@ -14,6 +14,7 @@ import type { RecordedEvent } from '../src/eventstore/eventStore';
 import { emptyPostmortem } from '../src/incidents/incident';
 import { incidentIdOf, type IncidentEventType } from '../src/incidents/incident.events';
 import type { TableNames } from '../src/readmodel/projection';
+import { sqlDataIsObject, sqlSliceIsUuid, sqlSliceUuid, sqlSpreadData } from '../src/readmodel/sqlEventRecord';
 import { sqlProjection } from '../src/readmodel/sqlProjection';
 
 type Tables = TableNames<'incidents' | 'incident_counts'>;
@@ -137,6 +138,17 @@ export const incidentsProjection = sqlProjection({
     return event.type === 'PostmortemUpdated'
       ? { ...data, id, revision: event.revision, record: data }
       : { ...data, id, revision: event.revision };
+  },
+  // `input` again, for a rebuild that makes the records inside the database (keep the two in step).
+  sqlInput: {
+    streams: sqlSliceIsUuid('stream_id', 'incident-'.length),
+    record: `CASE WHEN ${sqlDataIsObject} THEN
+      CASE ev.type
+        WHEN 'AlertsReceived' THEN jsonb_build_object('id', ${sqlSliceUuid('ev.stream_id')}, 'revision', ev.revision, 'receivedAt', ev.data -> 'receivedAt')
+        WHEN 'PostmortemUpdated' THEN ${sqlSpreadData} || jsonb_build_object('id', ${sqlSliceUuid('ev.stream_id')}, 'revision', ev.revision, 'record', ev.data)
+        ELSE ${sqlSpreadData} || jsonb_build_object('id', ${sqlSliceUuid('ev.stream_id')}, 'revision', ev.revision)
+      END
+    END`,
   },
   handlers,
 });

@@ -1,7 +1,8 @@
 /**
  * `npm run projections:rebuild [name…]` — replays every event into fresh read-model tables and swaps them in,
  * while a running service keeps serving the old ones. Uses the service's DATABASE_URL / VPS_INCIDENT_DATA_DIR
- * (embedded PGlite belongs to one process: stop the service first in that mode).
+ * (embedded PGlite belongs to one process: stop the service first in that mode). The projections are rebuilt
+ * together, so the log is gone through once for those replayed inside the database and once for the rest.
  */
 import { projections } from '../../projections';
 import { loadConfig } from '../config/config';
@@ -10,7 +11,7 @@ import { migrate } from '../db/migrate';
 import type { EventStore } from '../eventstore/eventStore';
 import { createEventStoreDbEventStore } from '../eventstore/eventStoreDb';
 import { PostgresEventStore } from '../eventstore/postgresEventStore';
-import { rebuildProjection } from '../readmodel/rebuild';
+import { rebuildProjections } from '../readmodel/rebuild';
 
 async function main(names: readonly string[]): Promise<void> {
   const unknown = names.filter((name) => !projections.some((projection) => projection.name === name));
@@ -25,10 +26,10 @@ async function main(names: readonly string[]): Promise<void> {
       : new PostgresEventStore(database);
   try {
     await migrate(database);
-    for (const projection of projections.filter((p) => names.length === 0 || names.includes(p.name))) {
-      const result = await rebuildProjection(database, eventStore, projection);
+    const chosen = projections.filter((p) => names.length === 0 || names.includes(p.name));
+    for (const result of await rebuildProjections(database, eventStore, chosen)) {
       console.log(
-        `rebuilt ${result.projection}: ${result.events} events in ${(result.durationMs / 1000).toFixed(2)} s ` +
+        `rebuilt ${result.projection} (${result.replay}): ${result.events} events in ${(result.durationMs / 1000).toFixed(2)} s ` +
           `(${result.eventsPerSecond} events/s)`,
       );
     }

@@ -316,6 +316,14 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Whether this store's log is the `events` table of `database`: then work over the whole log (a read-model
+   * rebuild) can run as SQL beside the events instead of reading every one of them out and sending it back.
+   */
+  keepsEventsIn(database: Database): boolean {
+    return this.database === database || this.database.pool === database.pool;
+  }
+
   private announce(): void {
     if (this.options.crossProcessWakeUps !== true || this.announcement !== undefined || this.closed) return;
     this.announcement = setTimeout(() => {
