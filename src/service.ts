@@ -14,7 +14,6 @@ import { buildContainer } from './di/container';
 import { TOKENS } from './di/tokens';
 import type { AuditLog } from './audit/auditLog';
 import type { EventStore } from './eventstore/eventStore';
-import { createEventStoreDbEventStore } from './eventstore/eventStoreDb';
 import { PostgresEventStore } from './eventstore/postgresEventStore';
 import { createApp } from './http/app';
 import type { AppDependencies } from './http/dependencies';
@@ -50,16 +49,23 @@ export const defaultConsoleDir =
   [path.resolve(__dirname, '..', 'console'), path.resolve(__dirname, '..', 'dist', 'console')].find((dir) => existsSync(dir)) ??
   path.resolve(__dirname, '..', 'dist', 'console');
 
+/** Loaded only when configured: the EventStoreDB client (gRPC, protobuf) is several MiB of resident memory in a service that never calls it. */
+function openEventStoreDb(config: Config, logger: Logger): EventStore {
+  // require, not import(): built, under tsx and under jest alike it resolves the module without an extension.
+  const { createEventStoreDbEventStore } = require('./eventstore/eventStoreDb') as typeof import('./eventstore/eventStoreDb');
+  return createEventStoreDbEventStore(config.eventStoreConnectionString!, { callTimeoutMs: config.eventStoreTimeoutMs, logger });
+}
+
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embeddedSharedBuffersMb: config.embeddedSharedBuffersMb });
   await migrate(database);
   const integrity = await openIntegrity(database.pool, { keyFile: config.signingKeyFile, dataDir: config.dataDir });
   // Sealed by the writer, above whichever adapter stores the events (src/integrity).
   const eventStore: EventStore = integrity.seal(
     config.eventStore === 'eventstoredb'
-      ? createEventStoreDbEventStore(config.eventStoreConnectionString!, { callTimeoutMs: config.eventStoreTimeoutMs, logger })
+      ? openEventStoreDb(config, logger)
       : new PostgresEventStore(database, { crossProcessWakeUps: database.mode === 'postgres' }),
   );
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { TimerPolicy } from '../incidents/timerPolicy';
 import { defaultTimerPolicy } from '../incidents/timerPolicy';
 import { InvalidStepConfig, parseAllowHosts, parseWebhooks } from '../workflow';
+import { DEFAULT_EMBEDDED_SHARED_BUFFERS_MB } from '../db/embeddedSettings';
 import { ConfigFileError, loadConfigFile, type ConfigFile } from './configFile';
 
 const minutes = (fallback: number) =>
@@ -63,6 +64,8 @@ const environmentSchema = z.object({
     message: 'must be a postgres:// URL',
   }),
   VPS_INCIDENT_DATA_DIR: optionalText.transform((v) => v ?? './data'),
+  // PGlite's WebAssembly memory stops at 2 GiB, which the cache shares with everything else PostgreSQL holds.
+  VPS_INCIDENT_EMBEDDED_SHARED_BUFFERS_MB: integer(DEFAULT_EMBEDDED_SHARED_BUFFERS_MB, 1, 1_024, 'a whole number of MiB'),
   EVENT_STORE: optionalText.pipe(z.enum(['postgres', 'eventstoredb'], { message: 'must be postgres or eventstoredb' }).optional()).transform((v) => v ?? 'postgres'),
   // The v6 client takes esdb:// and esdb+discover:// only; kurrentdb:// would pass here and fail later.
   EVENTSTORE_CONNECTION_STRING: optionalText.refine((v) => v === undefined || /^esdb(\+discover)?:\/\//.test(v), {
@@ -103,6 +106,8 @@ export type Config = Readonly<{
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** The embedded store's page cache (PostgreSQL's shared_buffers), part of the service's own resident memory. */
+  embeddedSharedBuffersMb: number;
   eventStore: 'postgres' | 'eventstoredb';
   eventStoreConnectionString: string | undefined;
   /** Every EventStoreDB call is given up after this long (503). */
@@ -158,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.VPS_INCIDENT_DATA_DIR,
+    embeddedSharedBuffersMb: e.VPS_INCIDENT_EMBEDDED_SHARED_BUFFERS_MB,
     eventStore: e.EVENT_STORE,
     eventStoreConnectionString: e.EVENTSTORE_CONNECTION_STRING,
     eventStoreTimeoutMs: e.EVENTSTORE_TIMEOUT_MS,

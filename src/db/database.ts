@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { StoreUnavailable } from '../eventstore/eventStore';
+import { initialiseEmbeddedCluster } from './embeddedInit';
+import { DEFAULT_EMBEDDED_SHARED_BUFFERS_MB, embeddedStartParams } from './embeddedSettings';
 import { asStoreError } from './unavailable';
 
 export type Database = Readonly<{
@@ -24,6 +26,8 @@ export type DatabaseOptions = Readonly<{
   dataDir: string;
   /** Pool size for a real server. */
   poolSize?: number;
+  /** Embedded only: PostgreSQL's page cache (shared_buffers), resident in the service's own memory. */
+  embeddedSharedBuffersMb?: number;
 }>;
 
 /** Fails a query that cannot get a connection or an answer in time, so requests fail fast (503) instead of hanging. */
@@ -93,7 +97,7 @@ class GuardedPool extends Pool {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== undefined) return openServerDatabase(options.databaseUrl, options.poolSize ?? 10);
-  return openEmbeddedDatabase(options.dataDir);
+  return openEmbeddedDatabase(options.dataDir, options.embeddedSharedBuffersMb ?? DEFAULT_EMBEDDED_SHARED_BUFFERS_MB);
 }
 
 function poolConfig(connection: Readonly<{ connectionString: string }> | Readonly<{ host: string; port: number; user: string; database: string }>, max: number): PoolConfig {
@@ -127,13 +131,15 @@ async function openServerDatabase(connectionString: string, max: number): Promis
  * directory only the service's user may enter: on a TCP port any local user could read or delete the
  * events and the audit log.
  */
-async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
+async function openEmbeddedDatabase(dataDir: string, sharedBuffersMb: number): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const directory = path.resolve(dataDir, 'pglite');
-  mkdirSync(directory, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
   const socket = privateSocket(dataDir);
-  const db = await PGlite.create(directory);
+  const startParams = embeddedStartParams(PGlite.defaultStartParams, sharedBuffersMb);
+  await initialiseEmbeddedCluster(directory, { startParams });
+  const db = await PGlite.create(directory, { startParams });
   // The pool holds one connection, but pg-pool discards a connection after any query error and opens a new
   // one at once; the socket server must accept that newcomer while it is still tearing the old one down.
   const server = new PGLiteSocketServer({ db, path: socket.path, maxConnections: 2 });
