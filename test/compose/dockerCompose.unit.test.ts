@@ -149,10 +149,11 @@ describe('Dockerfile', () => {
   });
 
   it('starts the same built entry point as npm start runs', () => {
-    const entry = /^node (\S+\.js)$/.exec(packageJson.scripts['start:production'] ?? '')?.[1];
+    const entry = /^node (?:--\S+ )*(\S+\.js)$/.exec(packageJson.scripts['start:production'] ?? '')?.[1];
     expect(entry).toBe('dist/src/main.js');
     expect(readFileSync(join(root, 'scripts', 'start.mjs'), 'utf8')).toContain("join(root, 'dist', 'src', 'main.js')");
-    expect(dockerfile).toMatch(new RegExp(`^CMD \\["node", "${entry}"\\]$`, 'm'));
+    // The heap flags between node and the entry point are checked by test/operations/heapFlags.unit.test.ts.
+    expect(dockerfile).toMatch(new RegExp(`^CMD \\["node", (?:"--[^"]+", )*"${entry}"\\]$`, 'm'));
   });
 
   it('does not send local dependencies, builds or data into the build context', () => {
