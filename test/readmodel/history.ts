@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { EventStore, NewEvent, RecordedEvent } from '../../src/eventstore/eventStore';
+import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { toResource, type IncidentResource, type IncidentState } from '../../src/incidents/incident';
 import type { IncidentCommand } from '../../src/incidents/incident.commands';
 import { decide } from '../../src/incidents/incident.decide';
 import { severities, streamIdOf, type IncidentEvent } from '../../src/incidents/incident.events';
 import { evolve, fold, type RevisionedEvent } from '../../src/incidents/incident.evolve';
 import { defaultTimerPolicy } from '../../src/incidents/timerPolicy';
+import type { TestDatabase } from '../support/databases';
 
 export const toNewEvent = (event: IncidentEvent): NewEvent => ({
   eventId: randomUUID(),
@@ -224,4 +226,24 @@ export async function readEverything(store: EventStore, through: string): Promis
 /** No events, no read-model rows, no checkpoints. */
 export async function emptyDatabase(database: { pool: Pool }): Promise<void> {
   await database.pool.query(`TRUNCATE events, streams, incidents, incident_counts, projection_checkpoints`);
+}
+
+export type OpenedStore = Readonly<{ database: TestDatabase; store: PostgresEventStore }>;
+
+/**
+ * For a describe block: one database and event store for all its tests, emptied before each, closed after them.
+ * `use` is handed them once they are open.
+ */
+export function withEmptiedStore(open: () => Promise<TestDatabase>, use: (opened: OpenedStore) => void): void {
+  let opened: OpenedStore | undefined;
+  beforeAll(async () => {
+    const database = await open();
+    opened = { database, store: new PostgresEventStore(database) };
+    use(opened);
+  });
+  afterAll(async () => {
+    await opened?.store.close();
+    await opened?.database.close();
+  });
+  beforeEach(() => emptyDatabase(opened!.database));
 }

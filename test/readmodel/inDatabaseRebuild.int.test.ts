@@ -12,7 +12,7 @@ import { ProjectionProcessor } from '../../src/readmodel/projectionProcessor';
 import { rebuildProjection, type RebuildOptions } from '../../src/readmodel/rebuild';
 import { sqlReplayOf } from '../../src/readmodel/sqlProjection';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-import { appendRandomHistory, countRows, emptyDatabase, readEverything, tableRows } from './history';
+import { appendRandomHistory, countRows, withEmptiedStore, readEverything, tableRows } from './history';
 import { appendOddities, commitOutOfOrder } from './oddHistory';
 
 /** Top-level keys that are null read the same to a statement as absent ones; everything nested must match as is. */
@@ -23,15 +23,7 @@ describe.each(databaseTargets)('rebuilding inside the database on $name', ({ nam
   let database: TestDatabase;
   let store: PostgresEventStore;
 
-  beforeAll(async () => {
-    database = await open();
-    store = new PostgresEventStore(database);
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.close();
-  });
-  beforeEach(() => emptyDatabase(database));
+  withEmptiedStore(open, (opened) => ({ database, store } = opened));
 
   /** Every event of the history so far; on a server, with some committed out of order. */
   async function oddHistory(): Promise<string> {

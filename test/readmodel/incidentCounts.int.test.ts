@@ -9,7 +9,7 @@ import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { liveTables } from '../../src/readmodel/projection';
 import { ProjectionProcessor } from '../../src/readmodel/projectionProcessor';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-import { appendRandomHistory, bruteForceCounts, countRows, emptyDatabase, foldAll, readEverything, type RandomHistory } from './history';
+import { appendRandomHistory, bruteForceCounts, countRows, withEmptiedStore, foldAll, readEverything, type RandomHistory } from './history';
 
 const MIGRATION = path.resolve(__dirname, '../../migrations/1764165900000_incident-list-counts.sql');
 
@@ -17,15 +17,7 @@ describe.each(databaseTargets)('the incident counts on $name', ({ open }) => {
   let database: TestDatabase;
   let store: PostgresEventStore;
 
-  beforeAll(async () => {
-    database = await open();
-    store = new PostgresEventStore(database);
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.close();
-  });
-  beforeEach(() => emptyDatabase(database));
+  withEmptiedStore(open, (opened) => ({ database, store } = opened));
 
   async function projected(options: { seed: number; count: number; incidents: number; batchSize: number }): Promise<RandomHistory> {
     const history = await appendRandomHistory(store, options);

@@ -9,7 +9,7 @@ import { IncidentQueries } from '../../src/readmodel/incidentQueries';
 import { ProjectionProcessor } from '../../src/readmodel/projectionProcessor';
 import { rebuildProjection } from '../../src/readmodel/rebuild';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-import { appendRandomHistory, bruteForceCounts, countRows, emptyDatabase, foldAll, readEverything, tableRows } from './history';
+import { appendRandomHistory, bruteForceCounts, countRows, withEmptiedStore, foldAll, readEverything, tableRows } from './history';
 
 async function indexesOf(database: TestDatabase, table: string): Promise<string[]> {
   const result = await database.pool.query<{ indexname: string; indexdef: string }>(
@@ -23,15 +23,7 @@ describe.each(databaseTargets)('rebuilding the incidents read model on $name', (
   let database: TestDatabase;
   let store: PostgresEventStore;
 
-  beforeAll(async () => {
-    database = await open();
-    store = new PostgresEventStore(database);
-  });
-  afterAll(async () => {
-    await store.close();
-    await database.close();
-  });
-  beforeEach(() => emptyDatabase(database));
+  withEmptiedStore(open, (opened) => ({ database, store } = opened));
 
   it('after a few hundred random events, the rows built incrementally equal the rebuilt rows, column by column', async () => {
     // Given a processor with small batches (so streams straddle batches) that has applied 400 random events
