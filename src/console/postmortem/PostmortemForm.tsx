@@ -27,14 +27,19 @@ const blankToNull = (value: string): string | null => (value.trim() === '' ? nul
 type Props = { incident: Incident; send: SendCommand; reload(): void };
 
 /**
- * While the form is untouched it follows the incident as polling brings it in. Once edited it keeps the
- * version it was based on, and saves with that as If-Match: a change by someone else in between is
- * refused (412) and offered as a reload rather than silently overwritten.
+ * While the form is untouched it shows the incident as it is now, whatever brings a newer one in. Once edited
+ * it keeps the version it was based on, and saves with that as If-Match: a change by someone else in between
+ * is refused (412) and offered as a reload rather than silently overwritten.
+ *
+ * The untouched form is derived from the incident during render, not copied into state by an effect: an
+ * effect still waiting for its frame when the first edit comes in would run first and put the incident's
+ * draft back over that edit.
  */
 export function PostmortemForm({ incident, send, reload }: Props) {
-  const [draft, setDraft] = useState<Draft>(() => draftOf(incident));
-  const [baseVersion, setBaseVersion] = useState(incident.version);
-  const [dirty, setDirty] = useState(false);
+  const [edited, setEdited] = useState<{ draft: Draft; baseVersion: number } | null>(null);
+  const draft = edited?.draft ?? draftOf(incident);
+  const baseVersion = edited?.baseVersion ?? incident.version;
+  const dirty = edited !== null;
   // A published postmortem is a record: it is read, and only edited again on purpose.
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState<{ at: number; status: PostmortemStatus; version: number } | null>(null);
@@ -48,19 +53,16 @@ export function PostmortemForm({ incident, send, reload }: Props) {
     if (saved !== null && incident.version > saved.version) setSaved(null);
   }, [incident.version, saved]);
 
-  useEffect(() => {
-    if (dirty) return;
-    setDraft(draftOf(incident));
-    setBaseVersion(incident.version);
-  }, [incident, dirty]);
-
-  const edit = (change: Partial<Draft>) => {
-    setDraft((current) => ({ ...current, ...change }));
-    setDirty(true);
+  const change = (update: (current: Draft) => Partial<Draft>) => {
+    setEdited((current) => {
+      const base = current ?? { draft: draftOf(incident), baseVersion: incident.version };
+      return { ...base, draft: { ...base.draft, ...update(base.draft) } };
+    });
     setSaved(null);
   };
-  const editItem = (index: number, change: Partial<ActionItem>) =>
-    edit({ actionItems: draft.actionItems.map((item, i) => (i === index ? { ...item, ...change } : item)) });
+  const edit = (fields: Partial<Draft>) => change(() => fields);
+  const editItem = (index: number, fields: Partial<ActionItem>) =>
+    change((current) => ({ actionItems: current.actionItems.map((item, i) => (i === index ? { ...item, ...fields } : item)) }));
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -74,14 +76,14 @@ export function PostmortemForm({ incident, send, reload }: Props) {
     };
     const result = await action.run(() => send(body, baseVersion));
     if (result === undefined) return;
-    setDirty(false);
+    setEdited(null);
     setEditing(false);
     setSaved({ at: Date.now(), status: result.incident.postmortem.status, version: result.incident.version });
   };
 
   const discardAndReload = () => {
     action.clear();
-    setDirty(false);
+    setEdited(null);
     reload();
   };
 
@@ -150,19 +152,19 @@ export function PostmortemForm({ incident, send, reload }: Props) {
                     <label for={`item-${item.id}-done`}>Done</label>
                   </div>
                   <button type="button" aria-label={`Remove action item ${index + 1}`}
-                    onClick={() => edit({ actionItems: draft.actionItems.filter((_, i) => i !== index) })}>Remove</button>
+                    onClick={() => change((current) => ({ actionItems: current.actionItems.filter((_, i) => i !== index) }))}>Remove</button>
                 </li>
               ))}
             </ul>
             {fieldMessage(error, 'actionItems') !== null && <p class="field-error">{fieldMessage(error, 'actionItems')}</p>}
-            <button type="button" onClick={() => edit({ actionItems: [...draft.actionItems, { id: newUuid(), text: '', owner: null, done: false }] })}>
+            <button type="button" onClick={() => change((current) => ({ actionItems: [...current.actionItems, { id: newUuid(), text: '', owner: null, done: false }] }))}>
               Add action item
             </button>
           </fieldset>
 
           <div class="action-controls">
             <button type="submit" class="primary">Save postmortem</button>
-            {published && <button type="button" onClick={() => { setEditing(false); setDirty(false); setDraft(draftOf(incident)); }}>Cancel</button>}
+            {published && <button type="button" onClick={() => { setEditing(false); setEdited(null); }}>Cancel</button>}
             {dirty && <span class="hint">Unsaved changes</span>}
           </div>
         </fieldset>
