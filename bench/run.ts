@@ -70,6 +70,8 @@ function figuresAsked(argv: readonly string[]): (name: FigureName) => boolean {
 }
 
 const asked = figuresAsked(process.argv);
+/** BENCH_SERVICE_NODE_ARGS: node flags for the service under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const serviceNodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 async function benchPostgres(plan: Plan, serverUrl: string, load: LoadDriver, token: string, figures: Figure[]): Promise<RawRates> {
   const database = await createScratchDatabase(serverUrl);
@@ -79,7 +81,7 @@ async function benchPostgres(plan: Plan, serverUrl: string, load: LoadDriver, to
   pool.on('error', () => undefined);
   let service: ServiceProcess | undefined;
   try {
-    service = await startServiceProcess({ env: { ...serviceEnv(), DATABASE_URL: database.url } });
+    service = await startServiceProcess({ env: { ...serviceEnv(), DATABASE_URL: database.url }, nodeArgs: serviceNodeArgs });
     log(`service (pid ${service.pid}) at ${service.url}`);
     log(`service log: ${service.logFile}`);
     const ctx: BenchContext = { plan, databaseUrl: database.url, pool, service, load, target: { baseUrl: service.url, token }, log };

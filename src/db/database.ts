@@ -113,8 +113,27 @@ function poolConfig(connection: Readonly<{ connectionString: string }> | Readonl
   };
 }
 
+/**
+ * Session settings for the service's connections to a server. No JIT: it compiles any plan costed above
+ * jit_above_cost, and on a table the planner has no statistics for yet (a new or bulk-loaded store) a lookup of
+ * a few hundred rows is costed that high; the compilation (tens of milliseconds) then costs more than the
+ * query it speeds up. The service runs short statements only, where JIT never pays.
+ */
+const SESSION_OPTIONS = '-c jit=off';
+
+/** Options given in the URL (`?options=…`) come after ours, so a deployment can still choose its own. */
+export function sessionOptionsFor(connectionString: string): string {
+  let own: string | null = null;
+  try {
+    own = new URL(connectionString).searchParams.get('options');
+  } catch {
+    // Not a URL (a socket directory): pg reads no options from it either.
+  }
+  return own === null || own.trim() === '' ? SESSION_OPTIONS : `${SESSION_OPTIONS} ${own}`;
+}
+
 async function openServerDatabase(connectionString: string, max: number): Promise<Database> {
-  const pool = new GuardedPool(poolConfig({ connectionString }, max));
+  const pool = new GuardedPool({ ...poolConfig({ connectionString }, max), options: sessionOptionsFor(connectionString) });
   // An idle client that loses its server emits 'error'; without a listener the process would crash.
   pool.on('error', () => undefined);
   return {
