@@ -2,22 +2,16 @@
  * The postmortem form in headless Chromium, on its own: an incident update (a live message, a reload) that
  * lands just before the first edit must not put the incident's draft back over that edit.
  */
-import { build } from 'esbuild';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Incident } from '../../src/console/api/types';
 import { launchChromium } from '../support/browser';
+import { bundleFixture, openComponentPage } from './fixtures/componentPage';
 
 let browser: Browser;
 let bundle: string;
 
 beforeAll(async () => {
-  const built = await build({
-    entryPoints: [path.join(__dirname, 'fixtures', 'postmortemForm.fixture.tsx')],
-    bundle: true, write: false, format: 'iife', target: 'es2020', platform: 'browser',
-    jsx: 'automatic', jsxImportSource: 'preact', logLevel: 'silent',
-  });
-  bundle = built.outputFiles[0]!.text;
+  bundle = await bundleFixture('postmortemForm');
   browser = await launchChromium();
 });
 
@@ -35,9 +29,7 @@ const resolvedIncident: Incident = {
 };
 
 async function openForm(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body><div id="root"></div></body></html>');
-  await page.addScriptTag({ content: bundle });
+  const page = await openComponentPage(browser, bundle);
   await page.evaluate((incident) => (window as any).postmortemFixture.mount(incident), resolvedIncident);
   await page.getByLabel('Postmortem status').waitFor();
   return page;

@@ -10,6 +10,7 @@ import { ProblemMessage } from '../ui/ProblemMessage';
 import { relativeTime } from '../ui/format';
 import { useNow } from '../ui/useNow';
 import { Badge, SeverityBadge, StateBadge } from './badges';
+import { FilterText } from './FilterText';
 import { FresherRows } from './fresherRows';
 import { apiQueryOf, filtersOf, queryOf, type Filters } from './listFilters';
 import { triageOrder } from './triage';
@@ -213,20 +214,4 @@ function progressText(incident: Incident, now: number): string {
     case 'closed':
       return incident.closedAt === null ? 'closed' : `closed ${relativeTime(incident.closedAt, now)}`;
   }
-}
-
-type FilterTextProps = { id: string; label: string; placeholder: string; value: string; shortcut?: string; onCommit(value: string): void };
-
-/** Text filters apply on Enter or leaving the field, not per keystroke; the draft survives the list's re-renders. */
-function FilterText({ id, label, placeholder, value, shortcut, onCommit }: FilterTextProps) {
-  const [draft, setDraft] = useState(value);
-  useEffect(() => setDraft(value), [value]);
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <input id={id} type="search" value={draft} placeholder={placeholder} data-shortcut={shortcut}
-        onInput={(event) => setDraft(event.currentTarget.value)}
-        onChange={(event) => onCommit(event.currentTarget.value)} />
-    </div>
-  );
 }
