@@ -2,24 +2,13 @@
  * The incident list's text filters in headless Chromium, on their own: what is typed right after Enter stays,
  * and a filter changed elsewhere still shows in the field.
  */
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { bundleFixture, openComponentPage } from './fixtures/componentPage';
+import type { Page } from 'playwright-core';
+import { componentPages } from './fixtures/componentPage';
 
-let browser: Browser;
-let bundle: string;
-
-beforeAll(async () => {
-  bundle = await bundleFixture('filterText');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const pages = componentPages('filterText');
 
 async function openFilter(): Promise<Page> {
-  const page = await openComponentPage(browser, bundle);
+  const page = await pages.open();
   await page.evaluate(() => (window as any).filterTextFixture.mount());
   await page.getByLabel('Host').waitFor();
   return page;

@@ -2,22 +2,11 @@
  * The postmortem form in headless Chromium, on its own: an incident update (a live message, a reload) that
  * lands just before the first edit must not put the incident's draft back over that edit.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Incident } from '../../src/console/api/types';
-import { launchChromium } from '../support/browser';
-import { bundleFixture, openComponentPage } from './fixtures/componentPage';
+import { componentPages } from './fixtures/componentPage';
 
-let browser: Browser;
-let bundle: string;
-
-beforeAll(async () => {
-  bundle = await bundleFixture('postmortemForm');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const pages = componentPages('postmortemForm');
 
 const resolvedIncident: Incident = {
   id: '7f1c2b8e-0000-4000-8000-000000000001', title: 'Disk full on web-1', description: null, severity: 'high',
@@ -29,7 +18,7 @@ const resolvedIncident: Incident = {
 };
 
 async function openForm(): Promise<Page> {
-  const page = await openComponentPage(browser, bundle);
+  const page = await pages.open();
   await page.evaluate((incident) => (window as any).postmortemFixture.mount(incident), resolvedIncident);
   await page.getByLabel('Postmortem status').waitFor();
   return page;
