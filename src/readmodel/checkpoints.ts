@@ -25,6 +25,20 @@ export async function lockCheckpoint(client: Queryable, name: string): Promise<s
   return position;
 }
 
+/**
+ * Moves the checkpoint from `from` to `to` if it is still at `from`, and takes its lock until the transaction
+ * ends; otherwise says where it is now. One statement for what a lock, a check and an update would do: a writer
+ * that moved it meanwhile is waited for, and the row it left is what the condition is checked against.
+ */
+export async function advanceCheckpoint(client: Queryable, name: string, from: string, to: string): Promise<{ movedTo: string } | undefined> {
+  const result = await client.query(
+    `UPDATE projection_checkpoints SET position = $3, updated_at = now() WHERE name = $1 AND position = $2`,
+    [name, from, to],
+  );
+  if (result.rowCount === 1) return undefined;
+  return { movedTo: await lockCheckpoint(client, name) };
+}
+
 export async function saveCheckpoint(client: Queryable, name: string, position: string): Promise<void> {
   await client.query(`UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE name = $1`, [name, position]);
 }

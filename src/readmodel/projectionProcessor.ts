@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Database } from '../db/database';
 import type { EventStore } from '../eventstore/eventStore';
 import { AdvisoryLock } from '../db/advisoryLock';
-import { ensureCheckpoint, lockCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoints';
+import { advanceCheckpoint, ensureCheckpoint, readCheckpoint } from './checkpoints';
 import { inTransaction } from '../db/transaction';
 import { comparePositions } from './position';
 import { liveTables, type Projection } from './projection';
@@ -170,8 +170,9 @@ export class ProjectionProcessor<Table extends string = string> {
         continue;
       }
       try {
-        const gathering = this.caughtUpAt + this.gatherMs - performance.now();
-        if (gathering > 0) await this.pause.sleep(gathering, false);
+        const now = performance.now();
+        const gatheredAt = this.caughtUpAt + this.gatherMs;
+        if (gatheredAt > now) await this.pause.sleep(onSharedTick(gatheredAt, this.gatherMs) - now, false);
         const step = await this.step();
         failures = 0;
         if (step === 'idle') await this.pause.sleep(this.idleWait(), true);
@@ -214,14 +215,18 @@ export class ProjectionProcessor<Table extends string = string> {
 
     const started = performance.now();
     await this.projection.prepare?.(events);
-    const applied = await inTransaction(pool, async (client) => {
-      const stored = await lockCheckpoint(client, this.projection.name);
-      // Someone else moved it (another processor, or a rebuild swapping tables): start again from there.
-      if (stored !== from) return { movedTo: stored };
-      await this.projection.apply(client, events, liveTables(this.projection));
-      await saveCheckpoint(client, this.projection.name, last.position);
-      return undefined;
-    });
+    // Four round trips a batch: BEGIN, the checkpoint, the projection's statements, COMMIT. The commit does not
+    // wait for the disk: a batch lost in a crash goes with its checkpoint, and is applied again from the log.
+    const applied = await inTransaction(
+      pool,
+      async (client) => {
+        // Someone else moved it (another processor, or a rebuild swapping tables): start again from there.
+        const moved = await advanceCheckpoint(client, this.projection.name, from, last.position);
+        if (moved === undefined) await this.projection.apply(client, events, liveTables(this.projection));
+        return moved;
+      },
+      { asynchronousCommit: true },
+    );
     if (applied !== undefined) {
       this.position = applied.movedTo;
       return 'more';
@@ -242,4 +247,13 @@ export class ProjectionProcessor<Table extends string = string> {
     return Date.now() - this.pause.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.heartbeatMs;
   }
 
+}
+
+/**
+ * The first tick of a grid of `gatherMs` (on the process's clock) at or after `time`. The processors of a process
+ * all gather to the same ticks, so after one append they read the log together, and SharedLogReads answers them
+ * with one query.
+ */
+function onSharedTick(time: number, gatherMs: number): number {
+  return gatherMs > 0 ? Math.ceil(time / gatherMs) * gatherMs : time;
 }

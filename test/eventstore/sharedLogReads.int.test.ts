@@ -3,17 +3,11 @@
  * in order, whatever their cursors and batch sizes — while the store is asked once for what several want.
  */
 import { randomUUID } from 'node:crypto';
-import { START, type EventStore, type NewEvent, type RecordedEvent } from '../../src/eventstore/eventStore';
+import { START, type EventStore, type RecordedEvent } from '../../src/eventstore/eventStore';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { SharedLogReads } from '../../src/eventstore/sharedLogReads';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-
-const note = (): NewEvent => ({
-  eventId: randomUUID(),
-  type: 'IncidentNoteAdded',
-  data: { body: 'checked' },
-  metadata: { actor: { system: 'test' }, requestId: null, correlationId: null, causationId: null, schemaVersion: 1 },
-});
+import { noteEvent as note } from '../support/newEvents';
 
 /** The store, counting the readAll queries that reach it. */
 function counted(store: EventStore): { store: EventStore; queries: () => number } {

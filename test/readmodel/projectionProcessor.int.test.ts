@@ -12,6 +12,7 @@ import { ProjectionProcessor } from '../../src/readmodel/projectionProcessor';
 import { CatchUpTimedOut } from '../../src/readmodel/readmodel.errors';
 import { rebuildProjection } from '../../src/readmodel/rebuild';
 import { databaseTargets, type TestDatabase } from '../support/databases';
+import { eventually } from '../support/eventually';
 import { appendRandomHistory, bruteForceCounts, countRows, emptyDatabase, foldAll, readEverything, tableRows } from './history';
 
 /** Applies the first half of a batch, then throws — while `failing` says so, and only from the `fromBatch`-th batch on. */
@@ -29,14 +30,6 @@ function crashingHalfway<Table extends string>(inner: Projection<Table>, fromBat
     },
   };
   return { projection, control };
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function listAll(queries: IncidentQueries) {

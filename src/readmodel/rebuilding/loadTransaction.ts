@@ -9,8 +9,12 @@ import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../db/transaction';
 
 export function inLoadTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  return inTransaction(pool, async (client) => {
-    await client.query(`SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
-    return work(client);
-  });
+  return inTransaction(
+    pool,
+    async (client) => {
+      await client.query(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
+      return work(client);
+    },
+    { asynchronousCommit: true },
+  );
 }
