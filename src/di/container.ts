@@ -88,8 +88,9 @@ export function buildContainer(roots: Roots): Container {
   container.bind(TOKENS.LiveStreams).toDynamicValue((c) => {
     const metrics = c.get<Metrics>(TOKENS.Metrics);
     const database = c.get<Database>(TOKENS.Database);
-    // The live feed is one reader per process already, and it must read after each append it is woken by.
-    return new LiveStreams(c.get<EventStore>(TOKENS.EventStore), {
+    // Through the shared reader: woken by an append, the feed reads at once (a read begun after the append, as
+    // SharedLogReads promises), and the projectors that wake on the same append are answered from what it read.
+    return new LiveStreams(c.get<EventStore>(TOKENS.LogReader), {
       startingPoint: () => furthestCheckpoint(database.pool),
       logger: c.get<Logger>(TOKENS.Logger),
       metrics: { open: metrics.liveStreamsOpen, eventsSent: metrics.liveEventsSent, ended: metrics.liveStreamsEnded },

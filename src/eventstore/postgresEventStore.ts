@@ -6,6 +6,7 @@
  * through a debounced NOTIFY sent outside the append: a NOTIFY inside it would make every append commit one
  * at a time, server-wide.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Client, type Pool } from 'pg';
 import type { Database } from '../db/database';
@@ -172,6 +173,8 @@ export class PostgresEventStore implements EventStore {
   private heldBackPoll: NodeJS.Timeout | undefined;
   private announcement: NodeJS.Timeout | undefined;
   private readonly commits: GroupCommit | undefined;
+  /** Signs this store's notices, so it does not wake its own readers a second time for appends they heard of at once. */
+  private readonly announcer = randomUUID();
 
   constructor(
     private readonly database: Database,
@@ -341,7 +344,7 @@ export class PostgresEventStore implements EventStore {
     this.announcement = setTimeout(() => {
       this.announcement = undefined;
       // A lost notice only delays other processes until their next poll; it never loses an event.
-      this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`).catch(() => undefined);
+      this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', $1)`, [this.announcer]).catch(() => undefined);
     }, ANNOUNCE_DEBOUNCE_MS);
     this.announcement.unref();
   }
@@ -400,7 +403,10 @@ export class PostgresEventStore implements EventStore {
     };
     client.on('error', reconnect);
     client.on('end', reconnect);
-    client.on('notification', () => this.appended.emit('append'));
+    // Our own notice comes back too: our readers were woken by the append itself, and a second wake costs each a read.
+    client.on('notification', (notice) => {
+      if (notice.payload !== this.announcer) this.appended.emit('append');
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);

@@ -23,6 +23,11 @@ export class SharedLogReads implements EventStore {
   private readonly inFlight = new Map<string, Readonly<{ read: Promise<RecordedEvent[]>; generation: number }>>();
   /** Appends heard of so far. A reader woken by an append must not be handed a query begun before it. */
   private generation = 0;
+  /**
+   * The generation at which the kept stretch was last found to end at the head: a read from its last event, begun
+   * then, came back short of its limit. Until another append is heard of there is nothing after it to read.
+   */
+  private keptEndsAtHeadAs: number | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -46,6 +51,10 @@ export class SharedLogReads implements EventStore {
   async readAll(after: string, limit: number): Promise<RecordedEvent[]> {
     const known = this.keptAfter(after, limit);
     if (known.length === limit) return known;
+    // The kept stretch is all there is until an append is heard of: asking the store for the rest would come back
+    // empty, and ask it besides whether events are held back. (A read that finds nothing kept still asks: that is
+    // a consumer's safety net against a wake-up it never got.)
+    if (known.length > 0 && known[known.length - 1] === this.kept[this.kept.length - 1] && this.keptEndsAtHeadAs === this.generation) return known;
     // The kept stretch ends before the batch is full: the rest comes from the store, as if read in one go.
     const rest = await this.query(known.length === 0 ? after : known[known.length - 1]!.position, limit - known.length);
     return known.length === 0 ? rest : [...known, ...rest];
@@ -74,10 +83,11 @@ export class SharedLogReads implements EventStore {
     const done = () => {
       if (this.inFlight.get(key)?.read === read) this.inFlight.delete(key);
     };
+    const generation = this.generation;
     const read: Promise<RecordedEvent[]> = this.inner.readAll(after, limit).then(
       (events) => {
         done();
-        this.keep(after, events);
+        this.keep(after, events, events.length < limit ? generation : undefined);
         return events;
       },
       (error: unknown) => {
@@ -85,19 +95,25 @@ export class SharedLogReads implements EventStore {
         throw error;
       },
     );
-    this.inFlight.set(key, { read, generation: this.generation });
+    this.inFlight.set(key, { read, generation });
     return read;
   }
 
-  private keep(after: string, events: readonly RecordedEvent[]): void {
-    if (events.length === 0) return;
+  /** `reachedHeadAs`: the generation the read began at, when it came back short (it read up to the head). */
+  private keep(after: string, events: readonly RecordedEvent[], reachedHeadAs: number | undefined): void {
     const last = this.kept[this.kept.length - 1];
+    if (events.length === 0) {
+      if (last !== undefined && last.position === after) this.keptEndsAtHeadAs = reachedHeadAs;
+      return;
+    }
     if (last !== undefined && last.position === after) {
       this.kept.push(...events);
+      this.keptEndsAtHeadAs = reachedHeadAs;
     } else if (last === undefined || comparePositions(events[events.length - 1]!.position, last.position) > 0) {
       // Not joined to what is kept (a consumer far behind, or far ahead): the newer stretch is the one to keep.
       this.kept = [...events];
       this.keptFrom = after;
+      this.keptEndsAtHeadAs = reachedHeadAs;
     }
     if (this.kept.length > this.keptEvents) {
       const dropped = this.kept.length - this.keptEvents;

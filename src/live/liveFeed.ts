@@ -30,12 +30,6 @@ export type LiveFeedOptions = Readonly<{
   idlePollMs?: number;
 }>;
 
-/**
- * After a wake-up an empty read may only mean the event is held back behind an older, still open
- * transaction (readAll never passes one): poll briefly before falling back to the idle poll.
- */
-const FAST_POLL_MS = 50;
-const FAST_POLL_WINDOW_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 
 export class LiveFeed {
@@ -105,7 +99,8 @@ export class LiveFeed {
         failures = 0;
         if (page.length < this.pageSize) {
           this.reachHead();
-          await this.pause.sleep(Date.now() - this.pause.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.idlePollMs, true);
+          // An event held back behind an older open transaction wakes us again: the store polls for it.
+          await this.pause.sleep(this.idlePollMs, true);
         }
       } catch (error) {
         failures += 1;

@@ -59,12 +59,6 @@ export type ProjectionStatus = Readonly<{
 }>;
 
 const LAG_SCAN_LIMIT = 1_000;
-/**
- * After an append, an empty read may only mean the event is held back behind an older transaction still
- * open (readAll never passes one). Its commit wakes nobody, so poll briefly before falling back to the heartbeat.
- */
-const FAST_POLL_MS = 20;
-const FAST_POLL_WINDOW_MS = 1_000;
 const MAX_BACKOFF_MS = 10_000;
 /** Measured at 8 clients (bench/profile/commands.ts): 10 ms keeps projector transactions under 0.2 per command. */
 const DEFAULT_GATHER_MS = 10;
@@ -175,7 +169,10 @@ export class ProjectionProcessor<Table extends string = string> {
         if (gatheredAt > now) await this.pause.sleep(onSharedTick(gatheredAt, this.gatherMs) - now, false);
         const step = await this.step();
         failures = 0;
-        if (step === 'idle') await this.pause.sleep(this.idleWait(), true);
+        // Idle until an append wakes us. An event held back behind an older transaction still open is not missed:
+        // the store, finding events past an empty read, wakes its readers again shortly (a poll of its own, once
+        // for every consumer rather than one each).
+        if (step === 'idle') await this.pause.sleep(this.heartbeatMs, true);
       } catch (error) {
         failures += 1;
         this.position = undefined;
@@ -241,10 +238,6 @@ export class ProjectionProcessor<Table extends string = string> {
       position: last.position,
     });
     return events.length < this.batchSize ? 'idle' : 'more';
-  }
-
-  private idleWait(): number {
-    return Date.now() - this.pause.lastWokenAt < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : this.heartbeatMs;
   }
 
 }

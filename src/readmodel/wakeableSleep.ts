@@ -6,19 +6,12 @@
 export class WakeableSleep {
   private woken = false;
   private wakeUp: (() => void) | undefined;
-  /** When the last wake-up came (ms since the epoch): consumers poll faster for a while after one. */
-  private lastWoken = 0;
 
   constructor(private readonly isStopping: () => boolean) {}
-
-  get lastWokenAt(): number {
-    return this.lastWoken;
-  }
 
   /** An append happened: cut an append-wakeable sleep short, or remember it for the next one. */
   wake(): void {
     this.woken = true;
-    this.lastWoken = Date.now();
     this.wakeUp?.();
   }
 

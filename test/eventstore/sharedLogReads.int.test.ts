@@ -1,6 +1,7 @@
 /**
  * Consumers of the log reading through SharedLogReads get exactly what the store gives them — every event once,
- * in order, whatever their cursors and batch sizes — while the store is asked once for what several want.
+ * in order, whatever their cursors and batch sizes — while the store is asked once for what several want, and
+ * not at all for what cannot have changed since an append was last heard of.
  */
 import { randomUUID } from 'node:crypto';
 import { START, type EventStore, type RecordedEvent } from '../../src/eventstore/eventStore';
@@ -84,6 +85,31 @@ describe.each(databaseTargets)('shared log reads on $name', ({ open }) => {
     expect(queries()).toBe(before + 1);
     expect(ids(across)).toEqual(ids(await store.readAll(first[7]!.position, 10)));
     expect(across).toHaveLength(10);
+  });
+
+  it('a consumer whose read reaches the end of what was read at the head is answered from it until an append is heard of', async () => {
+    // Given a first consumer that read up to the head, two events after a second consumer's cursor
+    const { store: inner, queries } = counted(store);
+    const shared = new SharedLogReads(inner);
+    const start = (await readToEnd(store, 1_000)).at(-1)?.position ?? START;
+    await appendNotes(store, 1, 2);
+    const first = await shared.readAll(start, 100);
+    expect(first).toHaveLength(2);
+    const before = queries();
+
+    // When the second asks from the start, and nothing has been appended since the first read began
+    const second = await shared.readAll(start, 100);
+
+    // Then it gets the same events without a query (asking the store for the rest would have come back empty)
+    expect(queries()).toBe(before);
+    expect(ids(second)).toEqual(ids(first));
+
+    // And once an append is heard of, the rest comes from the store again
+    await appendNotes(store, 1, 1);
+    const third = await shared.readAll(start, 100);
+    expect(queries()).toBe(before + 1);
+    expect(third).toHaveLength(3);
+    expect(ids(third.slice(0, 2))).toEqual(ids(first));
   });
 
   it('consumers with their own cursors and batch sizes, reading while events are appended, each see the whole log once, in order', async () => {

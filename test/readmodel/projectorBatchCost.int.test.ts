@@ -2,7 +2,7 @@
  * What a projector's batch costs the database: one transaction of four round trips (BEGIN, the checkpoint, the
  * projection's own statements, COMMIT) whose commit does not wait for the disk; a checkpoint moved meanwhile by
  * another writer still stops the batch; and the processors of one process, woken by one append, read the log
- * together rather than once each.
+ * together rather than once each, and not again until the next append.
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
@@ -103,6 +103,36 @@ describe.each(databaseTargets)('a projector batch on $name', ({ open }) => {
     expect(await readCheckpoint(database.pool, name)).toBe(position);
     // And the setting ended with the transaction: the connection is back to waiting for the disk
     expect((await database.pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit).toBe('on');
+  });
+
+  it('once caught up after an append, a processor reads again only when the next append comes', async () => {
+    // Given a processor on a store that counts its reads, caught up after one append
+    let reads = 0;
+    const counted: EventStore = Object.create(store) as EventStore;
+    counted.readAll = (after, limit) => {
+      reads += 1;
+      return store.readAll(after, limit);
+    };
+    const processor = new ProjectionProcessor(database, counted, askingProjection(`quiet-${randomUUID()}`), { heartbeatMs: 60_000 });
+    processor.start();
+    try {
+      const streamId = `incident-${randomUUID()}`;
+      const { position } = await store.appendToStream(streamId, [note()], { expectedRevision: 'no_stream' });
+      await processor.waitUntilCaughtUp(position, 20_000);
+      const settled = reads;
+
+      // When nothing is appended for a while
+      await new Promise((resolve) => setTimeout(resolve, 600));
+
+      // Then it has not asked the store again (it used to poll every 20 ms for a second after each append)
+      expect(reads - settled).toBeLessThanOrEqual(1);
+
+      // And the next append is still applied at once
+      const next = await store.appendToStream(streamId, [note()], { expectedRevision: 0 });
+      await processor.waitUntilCaughtUp(next.position, 2_000);
+    } finally {
+      await processor.stop();
+    }
   });
 
   it('the processors of one process, woken by the same appends, read the log together', async () => {
