@@ -14,6 +14,7 @@ export async function measureEscalationSweep(ctx: BenchContext): Promise<Figure[
   const incidents = ctx.plan.sweepIncidents;
   await seed(ctx.pool, { prefix: 'due-', incidents, eventsPerIncident: 1, kind: 'due', project: true });
   await waitUntilProjected(ctx.pool, 120_000);
+  const sweepStarted = performance.now();
   const result = await ctx.load.run({
     kind: 'sequence',
     target: ctx.target,
@@ -23,7 +24,10 @@ export async function measureEscalationSweep(ctx: BenchContext): Promise<Figure[
   if (result.statuses[0] !== 200) throw new Error(`the sweep answered ${result.statuses[0]}`);
   const escalated = (result.bodies?.[0] as { escalated: unknown[] }).escalated.length;
   const seconds = result.latenciesMs[0]! / 1000;
-  ctx.log(`sweep escalated ${escalated} of ${incidents} due incidents in ${seconds.toFixed(2)} s`);
+  // The escalations' events still have to reach the read models; they compete with the sweep for the same cores.
+  await waitUntilProjected(ctx.pool, 120_000);
+  const projectedSeconds = (performance.now() - sweepStarted) / 1000;
+  ctx.log(`sweep escalated ${escalated} of ${incidents} due incidents in ${seconds.toFixed(2)} s, all projected ${projectedSeconds.toFixed(2)} s after it began`);
   return [
     {
       figure: `sweep.${incidents >= 1000 ? `${incidents / 1000}k` : incidents}_due.seconds`,
@@ -31,7 +35,7 @@ export async function measureEscalationSweep(ctx: BenchContext): Promise<Figure[
       unit: 's',
       goal: SWEEP_GOAL_SECONDS,
       better: 'lower',
-      note: `${escalated} escalated${escalated !== incidents ? ` of ${incidents} due` : ''}; ${Math.round(escalated / seconds)}/s`,
+      note: `${escalated} escalated${escalated !== incidents ? ` of ${incidents} due` : ''}; ${Math.round(escalated / seconds)}/s; projected ${projectedSeconds.toFixed(2)} s after the sweep began`,
     },
   ];
 }
