@@ -38,6 +38,9 @@ type EventRow = {
   recorded_at: Date;
 };
 
+/** A row of READ_ALL_SQL: an event, and whether events past the readable ones wait behind an open transaction. */
+type ReadAllRow = EventRow & { held_back: boolean | null };
+
 const STORED_TEXT_COLUMNS = `stream_id, revision::int, type, data::text, metadata::text`;
 const EVENT_COLUMNS = `global_position::text, transaction_id::text, stream_id, revision::int, event_id::text, type, data, metadata, recorded_at`;
 
@@ -59,6 +62,22 @@ export const READ_STREAMS_SQL = `SELECT e.* FROM unnest($1::text[]) AS wanted(st
  */
 export const HELD_BACK_SQL = `SELECT 1 AS held FROM events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
   ORDER BY transaction_id, global_position LIMIT 1`;
+
+/**
+ * The log in commit order after a cursor: only transactions older than every still-running one, so an event
+ * committed out of order waits until the earlier transaction ends, and a reader's cursor never passes an event
+ * that appears later. Each row also says whether events are held back that way past what is readable: any
+ * committed event of a transaction at or after the snapshot's xmin is. (Computed once per statement, by the
+ * commit-order index from xmin: every such event lies after the cursor, which was read below an older xmin.)
+ */
+export const READ_ALL_SQL = `SELECT ${EVENT_COLUMNS},
+    (SELECT true FROM events AS later WHERE later.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY later.transaction_id, later.global_position LIMIT 1) AS held_back
+  FROM events
+  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY events.transaction_id, events.global_position
+  LIMIT $3`;
 
 /** How the stream row is claimed for each kind of expectation; `last` is the stream's revision after the append. */
 function claimStream(expected: ExpectedRevision): string {
@@ -267,18 +286,11 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(after: string, limit: number): Promise<RecordedEvent[]> {
     const [transactionId, globalPosition] = after === '' ? ['0', '0'] : after.split(':');
-    // Only transactions older than every still-running one: an event committed out of order waits until
-    // the earlier transaction ends, so a reader's cursor never passes an event that appears later.
-    const result = await this.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY events.transaction_id, events.global_position
-       LIMIT $3`,
-      [transactionId, globalPosition, limit],
-    );
-    if (result.rows.length === 0) await this.pollWhileHeldBack(transactionId!, globalPosition!);
-    return result.rows.map(toRecorded);
+    const { rows } = await this.query<ReadAllRow>(READ_ALL_SQL, [transactionId, globalPosition, limit]);
+    if (rows.length === 0) await this.pollWhileHeldBack(transactionId!, globalPosition!);
+    // A short batch with events held back behind it: the readers would otherwise wait for the next append.
+    else if (rows.length < limit && rows[0]!.held_back === true) this.wakeReadersSoon();
+    return rows.map(toRecorded);
   }
 
   /**
@@ -351,7 +363,8 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Events committed behind a still-open transaction wake nobody when that transaction ends. When a read
-   * finds nothing but such events exist, readers are woken again shortly, until the events come through.
+   * finds nothing but such events exist, or stops short of them, readers are woken again shortly, until the
+   * events come through: no reader needs to poll on its own.
    */
   private async pollWhileHeldBack(transactionId: string, globalPosition: string): Promise<void> {
     if (this.heldBackPoll !== undefined) return;
@@ -359,7 +372,11 @@ export class PostgresEventStore implements EventStore {
       HELD_BACK_SQL,
       [transactionId, globalPosition],
     );
-    if (held.rows.length === 0) return;
+    if (held.rows.length > 0) this.wakeReadersSoon();
+  }
+
+  private wakeReadersSoon(): void {
+    if (this.heldBackPoll !== undefined || this.closed) return;
     this.heldBackPoll = setTimeout(() => {
       this.heldBackPoll = undefined;
       this.appended.emit('append');

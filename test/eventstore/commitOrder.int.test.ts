@@ -1,6 +1,7 @@
 /**
  * A reader of the Postgres store never moves past an event whose transaction is still open: otherwise a
- * transaction that took an earlier position but committed later would be skipped by projectors forever.
+ * transaction that took an earlier position but committed later would be skipped by projectors forever. And a
+ * reader held back that way is woken again when the events come through, without polling on its own.
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -60,5 +61,41 @@ describePostgres('reading all events in commit order on Postgres', () => {
     await transactionA.end();
     const afterCommit = await store.readAll(START, 100);
     expect(afterCommit.map((e) => e.streamId)).toEqual([streamA, streamB]);
+  });
+
+  it('wakes a reader again whose batch stopped short of events held back, once they come through', async () => {
+    const metadata = { actor: { system: 't' }, requestId: null, correlationId: null, causationId: null, schemaVersion: 1 };
+    const append = (streamId: string) => store.appendToStream(streamId, [{ eventId: randomUUID(), type: 'N', data: {}, metadata }], { expectedRevision: 'no_stream' });
+    // Given a reader at the head, then one event committed, a transaction opened, and an event committed after it
+    const head = (await store.readAll(START, 10_000)).at(-1)?.position ?? START;
+    const first = `incident-${randomUUID()}`;
+    await append(first);
+    const open = new Client({ connectionString: database.url });
+    await open.connect();
+    await open.query('BEGIN');
+    await open.query('SELECT pg_current_xact_id()');
+    const second = `incident-${randomUUID()}`;
+    await append(second);
+    try {
+      // When the reader reads: it gets the first event and stops short of the second, held back
+      const batch = await store.readAll(head, 100);
+      expect(batch.map((e) => e.streamId)).toEqual([first]);
+
+      // Then, with no further append, it is woken again until the open transaction's end lets the second through
+      const seen = new Promise<string[]>((resolve) => {
+        const stop = store.onAppend(() => {
+          void store.readAll(batch[0]!.position, 100).then((events) => {
+            if (events.length === 0) return;
+            stop();
+            resolve(events.map((e) => e.streamId));
+          });
+        });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await open.query('COMMIT');
+      await expect(Promise.race([seen, new Promise((resolve) => setTimeout(() => resolve('never woken'), 2_000))])).resolves.toEqual([second]);
+    } finally {
+      await open.end();
+    }
   });
 });

@@ -5,7 +5,7 @@
  * check a scan of it from the start: each call grew with the store (the escalation sweep took twice as long
  * with 240k events stored). Checked on the plans PostgreSQL chooses, with autovacuum kept off the table.
  */
-import { HELD_BACK_SQL, READ_STREAMS_SQL } from '../../src/eventstore/postgresEventStore';
+import { HELD_BACK_SQL, READ_ALL_SQL, READ_STREAMS_SQL } from '../../src/eventstore/postgresEventStore';
 import { sessionOptionsFor } from '../../src/db/database';
 import { openPostgresTestDatabase, postgresAvailable, type TestDatabase } from '../support/databases';
 
@@ -64,6 +64,19 @@ describePostgres('store lookups on a bulk-loaded store not yet analysed', () => 
     // And it answers: nothing lies past the newest event; something lies past the one before it.
     expect((await database.pool.query(HELD_BACK_SQL, [transactionId, globalPosition])).rows).toEqual([]);
     expect((await database.pool.query(HELD_BACK_SQL, [transactionId, String(Number(globalPosition) - 1)])).rows).toEqual([{ held: 1 }]);
+  });
+
+  it('reads the log after a cursor, and asks whether events are held back past it, by the commit-order index', async () => {
+    const older = await database.pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position::text FROM events ORDER BY events.global_position DESC OFFSET 10 LIMIT 1`);
+    const { transaction_id: transactionId, global_position: globalPosition } = older.rows[0]!;
+    const scans = await plan(READ_ALL_SQL, [transactionId, globalPosition, 500]);
+    expect(scans.length).toBeGreaterThanOrEqual(2);
+    expect(scans.filter((scan) => /Seq Scan/.test(scan))).toEqual([]);
+    // And it answers: the ten events after the cursor, none held back (no transaction is open)
+    const rows = (await database.pool.query<{ held_back: boolean | null }>(READ_ALL_SQL, [transactionId, globalPosition, 500])).rows;
+    expect(rows).toHaveLength(10);
+    expect(rows.every((row) => row.held_back === null)).toBe(true);
   });
 
   it('runs its sessions without JIT, which would compile a plan costed high on missing statistics', async () => {
