@@ -170,8 +170,8 @@ export class ProjectionProcessor<Table extends string = string> {
         const step = await this.step();
         failures = 0;
         // Idle until an append wakes us. An event held back behind an older transaction still open is not missed:
-        // the store, finding events past an empty read, wakes its readers again shortly (a poll of its own, once
-        // for every consumer rather than one each).
+        // the store, finding such events past a read that came back empty or short, wakes its readers again
+        // shortly (a poll of its own, once for every consumer rather than one each).
         if (step === 'idle') await this.pause.sleep(this.heartbeatMs, true);
       } catch (error) {
         failures += 1;

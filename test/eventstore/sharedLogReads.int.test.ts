@@ -7,19 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { START, type EventStore, type RecordedEvent } from '../../src/eventstore/eventStore';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { SharedLogReads } from '../../src/eventstore/sharedLogReads';
+import { countedReads } from '../support/countedReads';
 import { databaseTargets, type TestDatabase } from '../support/databases';
 import { noteEvent as note } from '../support/newEvents';
-
-/** The store, counting the readAll queries that reach it. */
-function counted(store: EventStore): { store: EventStore; queries: () => number } {
-  let queries = 0;
-  const wrapped: EventStore = Object.create(store) as EventStore;
-  wrapped.readAll = (after, limit) => {
-    queries += 1;
-    return store.readAll(after, limit);
-  };
-  return { store: wrapped, queries: () => queries };
-}
 
 async function appendNotes(store: EventStore, streams: number, each: number): Promise<void> {
   await Promise.all(
@@ -58,7 +48,7 @@ describe.each(databaseTargets)('shared log reads on $name', ({ open }) => {
   it('consumers asking for the same batch at once share one query and get the same events', async () => {
     await appendNotes(store, 5, 4);
     const head = (await readToEnd(store, 1_000)).at(-6)!.position;
-    const { store: inner, queries } = counted(store);
+    const { store: inner, queries } = countedReads(store);
     const shared = new SharedLogReads(inner);
 
     const answers = await Promise.all([shared.readAll(head, 100), shared.readAll(head, 100), shared.readAll(head, 100)]);
@@ -69,7 +59,7 @@ describe.each(databaseTargets)('shared log reads on $name', ({ open }) => {
   });
 
   it('a consumer behind, inside what was read last, is answered from it; past its end the store fills the batch', async () => {
-    const { store: inner, queries } = counted(store);
+    const { store: inner, queries } = countedReads(store);
     const shared = new SharedLogReads(inner);
     const start = (await readToEnd(store, 1_000)).at(-1)?.position ?? START;
     await appendNotes(store, 4, 5);
@@ -89,7 +79,7 @@ describe.each(databaseTargets)('shared log reads on $name', ({ open }) => {
 
   it('a consumer whose read reaches the end of what was read at the head is answered from it until an append is heard of', async () => {
     // Given a first consumer that read up to the head, two events after a second consumer's cursor
-    const { store: inner, queries } = counted(store);
+    const { store: inner, queries } = countedReads(store);
     const shared = new SharedLogReads(inner);
     const start = (await readToEnd(store, 1_000)).at(-1)?.position ?? START;
     await appendNotes(store, 1, 2);

@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import type { EventStore } from '../../src/eventstore/eventStore';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { SharedLogReads } from '../../src/eventstore/sharedLogReads';
 import { inTransaction } from '../../src/db/transaction';
 import { advanceCheckpoint, ensureCheckpoint, readCheckpoint } from '../../src/readmodel/checkpoints';
 import type { Projection } from '../../src/readmodel/projection';
 import { ProjectionProcessor } from '../../src/readmodel/projectionProcessor';
+import { countedReads } from '../support/countedReads';
 import { databaseTargets, openPostgresTestDatabase, postgresAvailable, type TestDatabase } from '../support/databases';
 import { eventually } from '../support/eventually';
 import { noteEvent as note } from '../support/newEvents';
@@ -107,25 +107,20 @@ describe.each(databaseTargets)('a projector batch on $name', ({ open }) => {
 
   it('once caught up after an append, a processor reads again only when the next append comes', async () => {
     // Given a processor on a store that counts its reads, caught up after one append
-    let reads = 0;
-    const counted: EventStore = Object.create(store) as EventStore;
-    counted.readAll = (after, limit) => {
-      reads += 1;
-      return store.readAll(after, limit);
-    };
-    const processor = new ProjectionProcessor(database, counted, askingProjection(`quiet-${randomUUID()}`), { heartbeatMs: 60_000 });
+    const counted = countedReads(store);
+    const processor = new ProjectionProcessor(database, counted.store, askingProjection(`quiet-${randomUUID()}`), { heartbeatMs: 60_000 });
     processor.start();
     try {
       const streamId = `incident-${randomUUID()}`;
       const { position } = await store.appendToStream(streamId, [note()], { expectedRevision: 'no_stream' });
       await processor.waitUntilCaughtUp(position, 20_000);
-      const settled = reads;
+      const settled = counted.queries();
 
       // When nothing is appended for a while
       await new Promise((resolve) => setTimeout(resolve, 600));
 
       // Then it has not asked the store again (it used to poll every 20 ms for a second after each append)
-      expect(reads - settled).toBeLessThanOrEqual(1);
+      expect(counted.queries() - settled).toBeLessThanOrEqual(1);
 
       // And the next append is still applied at once
       const next = await store.appendToStream(streamId, [note()], { expectedRevision: 0 });
@@ -137,13 +132,8 @@ describe.each(databaseTargets)('a projector batch on $name', ({ open }) => {
 
   it('the processors of one process, woken by the same appends, read the log together', async () => {
     // Given four processors, as the service runs them, on one shared reader of the store that counts its queries
-    let queries = 0;
-    const counted: EventStore = Object.create(store) as EventStore;
-    counted.readAll = (after, limit) => {
-      queries += 1;
-      return store.readAll(after, limit);
-    };
-    const shared = new SharedLogReads(counted);
+    const counted = countedReads(store);
+    const shared = new SharedLogReads(counted.store);
     const names = Array.from({ length: 4 }, () => `together-${randomUUID()}`);
     const processors = names.map((name) => new ProjectionProcessor(database, shared, askingProjection(name), { heartbeatMs: 60_000 }));
     for (const processor of processors) processor.start();
@@ -151,8 +141,8 @@ describe.each(databaseTargets)('a projector batch on $name', ({ open }) => {
       const streamId = `incident-${randomUUID()}`;
       let last = (await store.appendToStream(streamId, [note()], { expectedRevision: 'no_stream' })).position;
       await Promise.all(processors.map((processor) => processor.waitUntilCaughtUp(last, 20_000)));
-      await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the short polling that follows an append
-      queries = 0;
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // settled: nothing left to read
+      const before = counted.queries();
 
       // When 40 commands' events arrive one after another, a few milliseconds apart
       const appends = 40;
@@ -164,6 +154,7 @@ describe.each(databaseTargets)('a projector batch on $name', ({ open }) => {
 
       // Then the store was asked far less than once per processor per append: each read serves all four
       // (reading on their own schedules, they asked about two and a half to three and a half times per append)
+      const queries = counted.queries() - before;
       expect(queries).toBeGreaterThan(0);
       expect(queries / appends).toBeLessThan(1.6);
     } finally {
