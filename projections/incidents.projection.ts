@@ -125,9 +125,14 @@ const handlers: Readonly<Record<IncidentEventType, (t: Tables) => string>> = {
   AlertsReceived: (t) => update(t, `updated_at = e."receivedAt"`, `"receivedAt" timestamptz`),
 };
 
+/** The events whose statement only stamps the row: `updated_at`, `version` and `revision`. */
+const stampOnly: readonly IncidentEventType[] = ['IncidentNoteAdded', 'WorkflowStepExecuted', 'AlertsReceived'];
+
 export const incidentsProjection = sqlProjection({
   name: 'incidents',
   tables: ['incidents', 'incident_counts'],
+  // Every statement but the opening's stamps the row again, wherever it touches it.
+  supersededByNext: { types: stampOnly, by: Object.keys(handlers).filter((type) => type !== 'IncidentOpened') },
   input(event: RecordedEvent) {
     const id = incidentIdOf(event.streamId);
     // A stream that is not an incident's cannot have a row; passing it over keeps the projector from stalling on it.

@@ -43,6 +43,14 @@ export async function appendOddities(store: EventStore): Promise<string> {
     raw('PostmortemUpdated', { incidentId: alerted, updatedAt: at(50), status: 'draft', summary: null, impact: 'all of it', record: 'shadowed' }),
   ]);
 
+  // An opening only stamps a row it makes: the note before a second opening must stay applied.
+  const reopened = randomUUID();
+  await append(store, reopened, [opened(reopened, 5)]);
+  await appendRaw(store, streamIdOf(reopened), [
+    raw('IncidentNoteAdded', { incidentId: reopened, noteId: randomUUID(), body: 'before the second opening', addedAt: at(6) }),
+    toNewEvent(opened(reopened, 7, { title: 'Opened twice' })),
+  ]);
+
   // The incidents projection takes any stream whose id after its first 9 UTF-16 code units is a UUID.
   const otherPrefix = randomUUID();
   await appendRaw(store, `abcdefghi${otherPrefix}`, [toNewEvent(opened(otherPrefix, 10))]);
@@ -65,12 +73,14 @@ export async function appendOddities(store: EventStore): Promise<string> {
 
 /**
  * A transaction takes its id, then other sessions append (and commit) around it, then it appends and commits:
- * its events come first in commit order though their positions are last. One of them follows, in its stream, an
+ * its events come first in commit order though their positions are last. Two of them follow, in their streams, an
  * event appended meanwhile, so the stream's commit order and revision order disagree too.
  */
 export async function commitOutOfOrder(database: Database, store: EventStore): Promise<string> {
   const shared = randomUUID();
   await append(store, shared, [opened(shared, 100)]);
+  const stamped = randomUUID();
+  await append(store, stamped, [opened(stamped, 101)]);
   const early = randomUUID();
   const client = await database.pool.connect();
   try {
@@ -81,6 +91,9 @@ export async function commitOutOfOrder(database: Database, store: EventStore): P
     // Revision 1 of the stream, but after revision 2 in commit order: the projection ignores it (revision 2 is
     // applied first), so the row keeps its assignee — replayed in position order, it would not.
     await append(store, shared, [{ type: 'IncidentAssigned', data: { incidentId: shared, assigneeUserId: 'user-meanwhile', assigneeEmail: null, assignedAt: at(120) } }]);
+    // Likewise an acknowledgement that follows, in commit order, a note of a higher revision: the note is applied
+    // and the acknowledgement ignored, so the note must not be passed over as one the next event supersedes.
+    await append(store, stamped, [{ type: 'IncidentAcknowledged', data: { incidentId: stamped, acknowledgedAt: at(121), acknowledgedBy: 'user-odd' } }]);
     const insert = async (streamId: string, event: IncidentEvent) => {
       const stored = toNewEvent(event);
       await client.query(
@@ -94,6 +107,7 @@ export async function commitOutOfOrder(database: Database, store: EventStore): P
     };
     await insert(streamIdOf(early), opened(early, 90));
     await insert(streamIdOf(shared), { type: 'IncidentAcknowledged', data: { incidentId: shared, acknowledgedAt: at(130), acknowledgedBy: 'user-odd' } });
+    await insert(streamIdOf(stamped), { type: 'IncidentNoteAdded', data: { incidentId: stamped, noteId: randomUUID(), body: 'late', addedAt: at(131) } });
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
