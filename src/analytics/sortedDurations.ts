@@ -8,10 +8,8 @@
  * below or above every 32-bit one, so the sorted whole is the wide ones below, the narrow ones, then the wide
  * ones above, and a rank is an index into one of the three.
  */
-import { endianness } from 'node:os';
 import type { Durations } from './incidentAnalytics';
 
-const littleEndian = endianness() === 'LE';
 /** 2^21 values of at most 2^31 add up to at most 2^52, within the 2^53 a double counts exactly to. */
 const EXACT_RUN = 2 ** 21;
 
@@ -29,7 +27,7 @@ export class SortedDurations {
 
   static readonly none = new SortedDurations(new Int32Array(0), new BigInt64Array(0));
 
-  /** A group's packed durations: base64 of big-endian int4s and of int8s (null: none). */
+  /** A group's packed durations: base64 of int4 and of int8 arrays in binary form (null: none). */
   static unpack(narrow: string | null, wide: string | null): SortedDurations {
     if (narrow === null && wide === null) return SortedDurations.none;
     return new SortedDurations(
@@ -80,20 +78,43 @@ type Integers = Int32Array | BigInt64Array;
 type IntegersOf<T extends Integers> = { new (length: number): T; readonly BYTES_PER_ELEMENT: number };
 
 /**
- * Big-endian integers from base64, in an array of their own: a small Buffer is a slice of Node's shared pool,
- * at an offset a typed array may not start at.
+ * The elements of PostgreSQL arrays in binary form (`array_send`), one after another, from base64: each is a
+ * header (dimensions, a null flag, the element type, and per dimension its length and lower bound), then per
+ * element its byte length and its big-endian value. The arrays are one-dimensional and hold no nulls.
  */
 function integers<T extends Integers>(packed: string | null, Kind: IntegersOf<T>): T {
   if (packed === null) return new Kind(0);
   const bytes = Buffer.from(packed, 'base64');
-  const values = new Kind(bytes.length / Kind.BYTES_PER_ELEMENT);
-  const own = Buffer.from(values.buffer);
-  own.set(bytes);
-  if (littleEndian) {
-    if (Kind.BYTES_PER_ELEMENT === 4) own.swap32();
-    else own.swap64();
+  const size = Kind.BYTES_PER_ELEMENT;
+  let count = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const length = arrayLength(bytes, at);
+    count += length;
+    at += HEADER + length * (4 + size);
+  }
+  const values = new Kind(count);
+  let index = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const length = arrayLength(bytes, at);
+    at += HEADER;
+    if (size === 4) {
+      const narrow = values as Int32Array;
+      for (let i = 0; i < length; i += 1, at += 8) narrow[index++] = bytes.readInt32BE(at + 4);
+    } else {
+      const wide = values as BigInt64Array;
+      for (let i = 0; i < length; i += 1, at += 12) wide[index++] = bytes.readBigInt64BE(at + 4);
+    }
   }
   return values;
+}
+
+/** A one-dimensional array's header: dimensions, null flag, element type, length, lower bound. */
+const HEADER = 20;
+
+function arrayLength(bytes: Buffer, at: number): number {
+  const dimensions = bytes.readInt32BE(at);
+  if (dimensions !== 1 || bytes.readInt32BE(at + 4) !== 0) throw new Error(`analytics: expected a one-dimensional array without nulls, found ${dimensions} dimensions`);
+  return bytes.readInt32BE(at + 12);
 }
 
 function concatenated<T extends Integers>(parts: readonly T[], Kind: IntegersOf<T>): T {

@@ -3,12 +3,15 @@
  * counts, and every time to acknowledge and to resolve, packed, so that the percentiles are taken from them in the
  * service (sortedDurations.ts).
  *
- * Why not `percentile_disc`: an ordered-set aggregate needs its rows sorted by group first (a sort that spills to
- * disk past work_mem on a busy window), then sorts each column again per group, and GROUPING SETS runs every
- * aggregate a second time for the total. Shipping the values instead is one index-only pass with plain
- * aggregates; the service sorts each group's values once and the total from those sorted runs. Over a window of
- * 100,000 incidents that cut PostgreSQL's CPU per question by about three quarters (some 90 ms), for 15 to 35 ms
- * more in the service.
+ * The whole UTC days of the window come from `incident_analytics_daily` (dailyRollup.ts): a few rows per day,
+ * their durations already in arrays. Only the partial days at the window's ends are read incident by incident
+ * from `incident_analytics`, and rolled up the same way. A month holding 100,000 incidents was an index-only
+ * pass over all of them; now it is 90 day rows and the incidents of one day. Questions about hosts read only
+ * `incident_analytics`, as before.
+ *
+ * Why not `percentile_disc`: an ordered-set aggregate needs every value of a group in PostgreSQL, sorted, which
+ * is what the day rows are there to avoid. Shipping the values instead is plain aggregates; the service sorts
+ * each group's values once and the total from those sorted runs.
  */
 import type { AnalyticsFilter, Grouping } from './incidentAnalytics';
 
@@ -27,43 +30,66 @@ export type WindowRow = {
   resolve_ms_wide: string | null;
 };
 
-/**
- * Big-endian integers (`int4send`, `int8send`) in base64 without its line breaks: base64 is two thirds the size
- * of bytea's hex text, and Node decodes it natively (hex took it 6 to 20 ms per 100,000 64-bit values, base64
- * well under one; a line break every 76 characters sends it down a slow path). `string_agg` leaves out the
- * incidents without one.
- */
-const base64 = (bytes: string) => `replace(encode(${bytes}, 'base64'), E'\\n', '')`;
+const DAY_MS = 86_400_000;
 const INT4 = 'BETWEEN -2147483648 AND 2147483647';
-const packed = (column: string) => `
-      ${base64(`string_agg(int4send(${column}::int4), '') FILTER (WHERE ${column} ${INT4})`)} AS ${column},
-      ${base64(`string_agg(int8send(${column}), '') FILTER (WHERE ${column} NOT ${INT4})`)} AS ${column}_wide`;
-
-const figures = `count(*)::int AS opened,
-      (count(*) FILTER (WHERE escalation_count > 0))::int AS escalated,
-      (count(*) FILTER (WHERE reopen_count > 0))::int AS reopened,
-      ${packed('acknowledge_ms')},
-      ${packed('resolve_ms')}`;
 
 /**
- * Days and weeks are UTC calendar days, a week starting on Monday as ISO 8601 has it: bins of 24 and 168 hours
- * (hours, not days, so that no session time zone's daylight saving can stretch one) from a Monday midnight UTC.
+ * Arrays in PostgreSQL's binary form (`array_send`), one after another, in base64 without its line breaks:
+ * base64 is two thirds the size of bytea's hex text, and Node decodes it natively (a line break every 76
+ * characters sends it down a slow path). Empty arrays are left out.
  */
-const calendarBins: Readonly<Partial<Record<Grouping, string>>> = {
-  day: `interval '24 hours'`,
-  week: `interval '168 hours'`,
-};
-const MONDAY = `TIMESTAMPTZ '1970-01-05 00:00:00+00'`;
+const packed = (column: string) =>
+  `replace(encode(string_agg(array_send(${column}), '') FILTER (WHERE cardinality(${column}) > 0), 'base64'), E'\\n', '') AS ${column}`;
 
-const groupColumns: Readonly<Partial<Record<Grouping, string>>> = { severity: 'severity', hostId: 'host_id' };
+/** Days and weeks are UTC calendar days, a week starting on Monday as ISO 8601 has it. */
+const groupKeys: Readonly<Record<Grouping, (day: string) => string>> = {
+  severity: () => 'severity',
+  hostId: () => 'host_id',
+  day: (day) => `to_char(${day}, 'YYYY-MM-DD')`,
+  week: (day) => `to_char(${day} - (extract(isodow FROM ${day})::int - 1), 'YYYY-MM-DD')`,
+};
+
+/** The day rows of the incidents opened in [$3, $4), two midnights, as parts of their group. */
+const wholeDays = (key: string, narrowing: readonly string[]) =>
+  `SELECT ${key} AS key, opened, escalated, reopened, acknowledge_ms, acknowledge_ms_wide, resolve_ms, resolve_ms_wide
+      FROM incident_analytics_daily
+      WHERE ${[`day >= ($3::timestamptz AT TIME ZONE 'UTC')::date`, `day < ($4::timestamptz AT TIME ZONE 'UTC')::date`, ...narrowing].join(' AND ')}`;
+
+/** A column's durations as the day rows keep them, narrow and wide apart (unsorted: the service sorts them). */
+const durations = (column: string) => `
+        coalesce(array_agg(${column}::int4) FILTER (WHERE ${column} ${INT4}), '{}') AS ${column},
+        coalesce(array_agg(${column}) FILTER (WHERE ${column} NOT ${INT4}), '{}') AS ${column}_wide`;
+
+/**
+ * The incidents of the partial days, [$1, $3) and [$4, $2), rolled up per group: two index-only range scans
+ * (every column read is in incident_analytics_opened_at_idx).
+ */
+const partialDays = (key: string, narrowing: readonly string[]) => {
+  const range = (from: string, to: string) =>
+    `SELECT severity, host_id, opened_at, escalation_count, reopen_count, acknowledge_ms, resolve_ms FROM incident_analytics
+        WHERE ${[`opened_at >= ${from}`, `opened_at < ${to}`, ...narrowing].join(' AND ')}`;
+  return `SELECT ${key} AS key, count(*)::int AS opened,
+        (count(*) FILTER (WHERE escalation_count > 0))::int AS escalated, (count(*) FILTER (WHERE reopen_count > 0))::int AS reopened,
+        ${durations('acknowledge_ms')},
+        ${durations('resolve_ms')}
+      FROM (${range('$1', '$3')} UNION ALL ${range('$4', '$2')}) AS partial
+      GROUP BY 1`;
+};
+
+const OPENED_DAY = `(opened_at AT TIME ZONE 'UTC')::date`;
 
 /**
  * The statement is named, one name per shape (a grouping, and which filters it has): each pooled connection then
  * parses and plans a shape once rather than per question, which was a fifth of PostgreSQL's CPU for a 30-day one.
  * PostgreSQL analyses a prepared statement afresh after DDL on its table, so a rebuild's swap of tables is safe.
+ *
+ * The day rows know no hosts: a question about hosts (grouped by them, or about one) reads every incident of
+ * its window, as if the whole window were a partial day.
  */
 export function windowStatement(filter: AnalyticsFilter): { name: string; text: string; values: unknown[] } {
-  const values: unknown[] = [filter.from, filter.to];
+  const byHost = filter.groupBy === 'hostId' || filter.hostId !== undefined;
+  const { firstMidnight, lastMidnight } = byHost ? { firstMidnight: filter.to, lastMidnight: filter.to } : wholeDaysOf(filter.from, filter.to);
+  const values: unknown[] = [filter.from, filter.to, firstMidnight, lastMidnight];
   const narrowing: string[] = [];
   let name = `incident-analytics-${filter.groupBy}`;
   if (filter.severity !== undefined) {
@@ -74,33 +100,30 @@ export function windowStatement(filter: AnalyticsFilter): { name: string; text: 
     narrowing.push(`host_id = $${values.push(filter.hostId)}`);
     name += '-host';
   }
-  const bin = calendarBins[filter.groupBy];
-  const text = bin === undefined
-    ? grouped(groupColumns[filter.groupBy]!, narrowing)
-    : binned(bin, narrowing);
+  const key = groupKeys[filter.groupBy];
+  const parts = byHost
+    ? partialDays(key(OPENED_DAY), narrowing)
+    : `${wholeDays(key('day'), narrowing)}
+      UNION ALL
+      ${partialDays(key(OPENED_DAY), narrowing)}`;
+  const text = `WITH parts AS (
+      ${parts}
+    )
+    SELECT key, sum(opened)::int AS opened, sum(escalated)::int AS escalated, sum(reopened)::int AS reopened,
+      ${packed('acknowledge_ms')}, ${packed('acknowledge_ms_wide')},
+      ${packed('resolve_ms')}, ${packed('resolve_ms_wide')}
+    FROM parts
+    GROUP BY 1`;
   return { name, text, values };
 }
 
 /**
- * Severities and hosts: one index-only range scan over the window (every column read is in
- * incident_analytics_opened_at_idx), grouped in a hash table — the statistics tell the planner how few groups there are.
+ * The whole days of [from, to) are [firstMidnight, lastMidnight): the first midnight at or after `from` and the
+ * last at or before `to`. A window within one day has none, and then both are `to`, so that [from, firstMidnight)
+ * is the whole window and [lastMidnight, to) is empty.
  */
-function grouped(column: string, narrowing: readonly string[]): string {
-  return `SELECT ${column} AS key, ${figures}
-    FROM incident_analytics
-    WHERE ${['opened_at >= $1', 'opened_at < $2', ...narrowing].join(' AND ')}
-    GROUP BY ${column}`;
-}
-
-/**
- * Days and weeks: the planner cannot know how few days a window of near-unique instants falls on, so grouping by
- * one had it sort the whole window. The calendar is known, though: each bin of the window is a range of the same
- * index, aggregated on its own, in index order, with nothing to sort or hash.
- */
-function binned(bin: string, narrowing: readonly string[]): string {
-  const inBin = ['opened_at >= greatest(bin, $1::timestamptz)', `opened_at < least(bin + ${bin}, $2::timestamptz)`, ...narrowing];
-  return `SELECT to_char(bin AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key, figures.*
-    FROM generate_series(date_bin(${bin}, $1::timestamptz, ${MONDAY}), $2::timestamptz, ${bin}) AS bin
-    CROSS JOIN LATERAL (SELECT ${figures} FROM incident_analytics WHERE ${inBin.join(' AND ')}) AS figures
-    WHERE bin < $2::timestamptz`;
+export function wholeDaysOf(from: Date, to: Date): { firstMidnight: Date; lastMidnight: Date } {
+  const first = Math.min(Math.ceil(from.getTime() / DAY_MS) * DAY_MS, to.getTime());
+  const last = Math.max(Math.floor(to.getTime() / DAY_MS) * DAY_MS, first);
+  return { firstMidnight: new Date(first), lastMidnight: new Date(last) };
 }

@@ -8,7 +8,7 @@ import type { Figures, Grouping } from '../../src/analytics/incidentAnalytics';
 import { groupings, IncidentAnalytics } from '../../src/analytics/incidentAnalytics';
 import type { Severity } from '../../src/incidents/incident.events';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-import { insertAnalyticsRows } from './analyticsRows';
+import { EMPTY_ANALYTICS, insertAnalyticsRows } from './analyticsRows';
 import { seededRandom } from '../readmodel/history';
 
 const T0 = Date.parse('2026-10-20T05:17:00.000Z');
@@ -82,7 +82,7 @@ describe.each(databaseTargets)('analytics from packed durations against percenti
   afterAll(() => database.close());
 
   async function seedIncidents(random: () => number, incidents: number): Promise<void> {
-    await database.pool.query('TRUNCATE incident_analytics');
+    await database.pool.query(EMPTY_ANALYTICS);
     const hosts = ['web-1', 'web-2', 'db-1', '=calc', null];
     const records = Array.from({ length: incidents }, (_, i) => {
       // Over 45 days, bunched so that some days and hosts are busy and others empty; one in five opened on the

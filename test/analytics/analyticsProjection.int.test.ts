@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { analyticsProjection } from '../../projections/analytics.projection';
+import { addToDaily, rowsAsAdditions } from '../../src/analytics/dailyRollup';
 import { IncidentAnalytics, type Figures } from '../../src/analytics/incidentAnalytics';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { readModelDrift } from '../../src/integrity/readModelDrift';
@@ -58,6 +59,18 @@ describe.each(databaseTargets)('the analytics projection on $name', ({ open }) =
     await processor.waitUntilCaughtUp(await append(store, id, events), 20_000);
     const report = await analytics.report({ from: new Date(T0), to: new Date(T0 + 86_400_000), groupBy: 'severity', hostId: id });
     return report.total;
+  }
+
+  /** The day rows of `table`, in key order. */
+  async function dayRows(table: string): Promise<Record<string, unknown>[]> {
+    return (await database.pool.query(`SELECT * FROM ${table} ORDER BY day, severity`)).rows;
+  }
+
+  /** What the day rows would be if every incident's row were rolled up at once. */
+  async function rowsRolledUp(): Promise<Record<string, unknown>[]> {
+    await database.pool.query(`DROP TABLE IF EXISTS days_expected; CREATE TABLE days_expected (LIKE incident_analytics_daily INCLUDING ALL)`);
+    await database.pool.query(addToDaily('days_expected', rowsAsAdditions('incident_analytics')));
+    return dayRows('days_expected');
   }
 
   async function row(id: string): Promise<Record<string, unknown>> {
@@ -145,12 +158,45 @@ describe.each(databaseTargets)('the analytics projection on $name', ({ open }) =
     expect(await row(byHand)).toMatchObject({ severity: 'medium', host_id: null, source: null });
   });
 
+  it('keeps each day the sum of its incidents, whatever the batches, over days and hosts and replays', async () => {
+    // Given incidents over three days, on two hosts and none, each acknowledged, escalated, resolved and reopened
+    // in a different order, some twice, their events interleaved and appended in batches of every size
+    const day = 86_400;
+    const ids = Array.from({ length: 24 }, () => randomUUID());
+    const histories = ids.map((id, i) => {
+      const openedAt = (i % 3) * day + (i % 2 === 0 ? 0 : 3_600 + i * 61);
+      const data = { severity: (['critical', 'high', 'medium'] as const)[i % 3], hostId: [null, 'web-1', 'db-1'][i % 3] ?? null, openedAt: at(openedAt) };
+      const events: IncidentEvent[] = [opened(id, data)];
+      if (i % 4 !== 3) events.push(acknowledged(id, openedAt + 30 + i));
+      if (i % 3 === 0) events.push(escalated(id, openedAt + 300, 1), escalated(id, openedAt + 900, 2));
+      if (i % 5 !== 4) events.push(resolved(id, openedAt + 600 + i * 7));
+      if (i % 6 === 0) events.push(reopened(id, openedAt + 4_000), resolved(id, openedAt + 5_000), reopened(id, openedAt + 6_000));
+      return { id, events };
+    });
+    let last = '';
+    for (let step = 0; histories.some((history) => history.events.length > 0); step += 1) {
+      for (const history of histories) {
+        const batch = history.events.splice(0, 1 + ((step + ids.indexOf(history.id)) % 3));
+        if (batch.length > 0) last = await append(store, history.id, batch);
+      }
+    }
+    await processor.waitUntilCaughtUp(last, 20_000);
+    // Then every day row is what rolling up the incidents' rows at once gives
+    const expected = await rowsRolledUp();
+    expect(await dayRows('incident_analytics_daily')).toEqual(expected);
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    // And a question over whole days answers from them as from the incidents' own rows
+    const report = await analytics.report({ from: new Date(T0 - 14 * 3_600_000), to: new Date(T0 + 3 * day * 1000), groupBy: 'day', hostId: 'web-1' });
+    expect(report.total).toMatchObject({ opened: 8, acknowledged: ids.filter((_, i) => i % 3 === 1 && i % 4 !== 3).length, reopened: ids.filter((_, i) => i % 3 === 1 && i % 6 === 0).length });
+  });
+
   it('a rebuild from every stream gives the same rows as the processor, and keeps the index names', async () => {
     // Given a few hundred random events (decided by the real decider) projected by the processor
     const history = await appendRandomHistory(store, { seed: 18, count: 300, incidents: 30 });
     await processor.waitUntilCaughtUp(history.lastPosition, 20_000);
     await readEverything(store, history.lastPosition);
     const incremental = await tableRows(database.pool, 'incident_analytics');
+    const incrementalDays = await dayRows('incident_analytics_daily');
     const indexes = async () =>
       (await database.pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'incident_analytics' ORDER BY indexname`)).rows;
     const indexesBefore = await indexes();
@@ -158,12 +204,16 @@ describe.each(databaseTargets)('the analytics projection on $name', ({ open }) =
     await rebuildProjection(database, store, analyticsProjection, { batchSize: 40 });
     // Then every row and column is the same, and each index has its name back (long ones included)
     expect(await tableRows(database.pool, 'incident_analytics')).toEqual(incremental);
+    expect(await dayRows('incident_analytics_daily')).toEqual(incrementalDays);
     expect(incremental.length).toBeGreaterThanOrEqual(history.streams.size);
     expect(await indexes()).toEqual(indexesBefore);
     expect(indexesBefore.map((index) => index.indexname)).toContain('incident_analytics_opened_at_idx');
     // And the drift check of `npm run audit:verify` finds the read model agreeing with a replay of the log
     const drift = await readModelDrift(database, store, [analyticsProjection]);
-    expect(drift).toEqual([expect.objectContaining({ table: 'incident_analytics', notInReplay: 0, notInReadModel: 0 })]);
+    expect(drift).toEqual([
+      expect.objectContaining({ table: 'incident_analytics', notInReplay: 0, notInReadModel: 0 }),
+      expect.objectContaining({ table: 'incident_analytics_daily', notInReplay: 0, notInReadModel: 0 }),
+    ]);
     expect(drift[0]!.rows).toBe(incremental.length);
   });
 });

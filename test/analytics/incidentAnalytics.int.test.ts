@@ -4,7 +4,7 @@
  */
 import { IncidentAnalytics } from '../../src/analytics/incidentAnalytics';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-import { insertAnalyticsRows } from './analyticsRows';
+import { EMPTY_ANALYTICS, insertAnalyticsRows } from './analyticsRows';
 import { seededRandom } from '../readmodel/history';
 
 const T0 = Date.parse('2026-11-26T14:00:00.000Z');
@@ -28,7 +28,7 @@ describe.each(databaseTargets)('incident analytics on $name', ({ open }) => {
     analytics = new IncidentAnalytics(database);
   });
   afterAll(() => database.close());
-  beforeEach(() => database.pool.query('TRUNCATE incident_analytics'));
+  beforeEach(() => database.pool.query(EMPTY_ANALYTICS));
 
   async function seed(rows: readonly Seeded[]): Promise<void> {
     const records = rows.map((row) => {

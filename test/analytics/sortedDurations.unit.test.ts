@@ -1,6 +1,6 @@
 /**
- * Durations as windowStatement.ts packs them (int4s within ±2^31 ms, int8s beyond, base64), unpacked and ranked:
- * against a plain sort of the same values, whatever the mix of narrow and wide ones.
+ * Durations as windowStatement.ts packs them (int4 arrays within ±2^31 ms, int8 arrays beyond, in binary form,
+ * base64), unpacked and ranked against a plain sort of the same values, whatever the mix of narrow and wide ones.
  */
 import fc from 'fast-check';
 import type { Durations } from '../../src/analytics/incidentAnalytics';
@@ -9,19 +9,41 @@ import { durationsOf, nearestRankIndex, SortedDurations } from '../../src/analyt
 const INT4_MIN = -(2n ** 31n);
 const INT4_MAX = 2n ** 31n - 1n;
 
-/** What the statement sends for a group: `string_agg(int4send(ms)) FILTER (within int4)` and the int8 rest, each null when empty. */
-function packedAsPostgresSends(values: readonly bigint[]): [narrow: string | null, wide: string | null] {
+/**
+ * What the statement sends for a group: `string_agg(array_send(ms))` over its day rows, the int4 ones and the
+ * int8 rest apart, each null when empty. The values are cut into arrays of random lengths, as days hold them.
+ */
+function packedAsPostgresSends(values: readonly bigint[], cuts: readonly number[] = []): [narrow: string | null, wide: string | null] {
   const narrow = values.filter((v) => v >= INT4_MIN && v <= INT4_MAX);
   const wide = values.filter((v) => v < INT4_MIN || v > INT4_MAX);
-  const bytes = (list: bigint[], size: 4 | 8) => {
-    const buffer = Buffer.alloc(list.length * size);
-    list.forEach((v, i) => (size === 4 ? buffer.writeInt32BE(Number(v), i * 4) : buffer.writeBigInt64BE(v, i * 8)));
-    return buffer.toString('base64');
+  const arraySend = (list: bigint[], size: 4 | 8) => {
+    const buffer = Buffer.alloc(20 + list.length * (4 + size));
+    buffer.writeInt32BE(1, 0);
+    buffer.writeInt32BE(0, 4);
+    buffer.writeInt32BE(size === 4 ? 23 : 20, 8);
+    buffer.writeInt32BE(list.length, 12);
+    buffer.writeInt32BE(1, 16);
+    list.forEach((v, i) => {
+      const at = 20 + i * (4 + size);
+      buffer.writeInt32BE(size, at);
+      if (size === 4) buffer.writeInt32BE(Number(v), at + 4);
+      else buffer.writeBigInt64BE(v, at + 4);
+    });
+    return buffer;
   };
-  return [narrow.length === 0 ? null : bytes(narrow, 4), wide.length === 0 ? null : bytes(wide, 8)];
+  const packed = (list: bigint[], size: 4 | 8) => {
+    const arrays: Buffer[] = [];
+    for (let start = 0, cut = 0; start < list.length; cut += 1) {
+      const end = Math.min(list.length, start + 1 + (cuts[cut % Math.max(cuts.length, 1)] ?? list.length));
+      arrays.push(arraySend(list.slice(start, end), size));
+      start = end;
+    }
+    return Buffer.concat(arrays).toString('base64');
+  };
+  return [narrow.length === 0 ? null : packed(narrow, 4), wide.length === 0 ? null : packed(wide, 8)];
 }
 
-const unpacked = (values: readonly bigint[]) => SortedDurations.unpack(...packedAsPostgresSends(values));
+const unpacked = (values: readonly bigint[], cuts: readonly number[] = []) => SortedDurations.unpack(...packedAsPostgresSends(values, cuts));
 const sortedCopy = (values: readonly bigint[]) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The nearest-rank oracle in integers: rank ⌈p·n⌉ = ⌈percent·n / 100⌉. */
@@ -43,8 +65,8 @@ const duration = fc.oneof(
 
 describe('sorted durations', () => {
   it('unpack to the values sorted, narrow and wide in one order', () => {
-    fc.assert(fc.property(fc.array(duration, { maxLength: 300 }), (values) => {
-      const sorted = unpacked(values);
+    fc.assert(fc.property(fc.array(duration, { maxLength: 300 }), fc.array(fc.nat(40), { maxLength: 8 }), (values, cuts) => {
+      const sorted = unpacked(values, cuts);
       expect(sorted.count).toBe(values.length);
       expect(Array.from({ length: sorted.count }, (_, i) => sorted.at(i))).toEqual(sortedCopy(values).map(Number));
       expect(sorted.sum()).toBe(values.reduce((a, b) => a + b, 0n));
@@ -54,7 +76,7 @@ describe('sorted durations', () => {
   it('give the nearest-rank p50 and p90 and the mean to the millisecond, alone and as the union of groups', () => {
     fc.assert(fc.property(fc.array(fc.array(duration, { maxLength: 80 }), { minLength: 1, maxLength: 6 }), (groups) => {
       groups.forEach((group) => expect(durationsOf(unpacked(group))).toEqual(expectedDurations(group)));
-      expect(durationsOf(SortedDurations.union(groups.map(unpacked)))).toEqual(expectedDurations(groups.flat()));
+      expect(durationsOf(SortedDurations.union(groups.map((group) => unpacked(group))))).toEqual(expectedDurations(groups.flat()));
     }));
   });
 

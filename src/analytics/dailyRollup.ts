@@ -1,0 +1,56 @@
+/**
+ * `incident_analytics_daily` (migrations/1764401000000_incident-analytics-daily.sql): the analytics read model
+ * summed per UTC day and severity. A month's question then reads three rows a day instead of every incident
+ * opened in it (windowStatement.ts). Not per host too: with fifty hosts a day's row would hold two incidents on
+ * an ordinary month, and reading those rows cost more than reading the incidents.
+ *
+ * The projection adds to it what each statement newly gives an incident: its opening, its first escalation
+ * and reopen, its first acknowledgement and resolution. Those happen once per incident and are never taken
+ * back, so the sums stay exact under replays (the revision guard lets an event apply once). Durations are kept
+ * sorted, so a day's row does not depend on which batches made it, and a replay compares equal row for row.
+ */
+
+const INT4 = 'BETWEEN -2147483648 AND 2147483647';
+
+/**
+ * The columns a relation of additions gives, one row per incident and addition: `opened`, `escalated` and
+ * `reopened` are 0 or 1, and `acknowledge_ms` / `resolve_ms` the incident's duration, or null to add none.
+ */
+export const ADDITION_COLUMNS = 'opened_at, severity, opened, escalated, reopened, acknowledge_ms, resolve_ms';
+
+/** A column's durations of a group, sorted: those within int4 and the wide ones apart, as the table keeps them. */
+const sortedDurations = (column: string) => `
+      coalesce(array_agg(${column}::int4 ORDER BY ${column}) FILTER (WHERE ${column} ${INT4}), '{}'),
+      coalesce(array_agg(${column} ORDER BY ${column}) FILTER (WHERE ${column} NOT ${INT4}), '{}')`;
+
+/** The day's durations and the added ones, sorted together (nothing to sort when nothing is added). */
+const merged = (column: string) =>
+  `${column} = CASE WHEN cardinality(excluded.${column}) = 0 THEN d.${column}
+      ELSE ARRAY(SELECT v FROM unnest(d.${column} || excluded.${column}) AS v ORDER BY v) END`;
+
+/**
+ * The statement that adds `additions` (a relation with ADDITION_COLUMNS, such as a CTE's name) to the day rows
+ * of `daily`. Grouped first, so no row is touched twice in one statement, which ON CONFLICT does not allow.
+ */
+export function addToDaily(daily: string, additions: string): string {
+  return `INSERT INTO ${daily} AS d (day, severity, opened, escalated, reopened,
+      acknowledge_ms, acknowledge_ms_wide, resolve_ms, resolve_ms_wide)
+    SELECT (opened_at AT TIME ZONE 'UTC')::date, severity, sum(opened), sum(escalated), sum(reopened),
+      ${sortedDurations('acknowledge_ms')},
+      ${sortedDurations('resolve_ms')}
+    FROM ${additions} AS addition
+    GROUP BY 1, 2
+    ON CONFLICT (day, severity) DO UPDATE SET
+      opened = d.opened + excluded.opened, escalated = d.escalated + excluded.escalated, reopened = d.reopened + excluded.reopened,
+      ${merged('acknowledge_ms')}, ${merged('acknowledge_ms_wide')},
+      ${merged('resolve_ms')}, ${merged('resolve_ms_wide')}`;
+}
+
+/**
+ * Whole `incident_analytics` rows as additions: what each such row has added to its day. For rows put in the
+ * table by other means than the projection (the bench's seed, the query tests), given as a relation `rows`.
+ */
+export function rowsAsAdditions(rows: string): string {
+  return `(SELECT opened_at, severity, 1 AS opened, (escalation_count > 0)::int AS escalated,
+      (reopen_count > 0)::int AS reopened, acknowledge_ms, resolve_ms FROM ${rows})`;
+}
