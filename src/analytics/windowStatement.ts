@@ -68,15 +68,17 @@ const partialDays = (key: string, narrowing: readonly string[]) => {
   const range = (from: string, to: string) =>
     `SELECT severity, host_id, opened_at, escalation_count, reopen_count, acknowledge_ms, resolve_ms FROM incident_analytics
         WHERE ${[`opened_at >= ${from}`, `opened_at < ${to}`, ...narrowing].join(' AND ')}`;
-  return `SELECT ${key} AS key, count(*)::int AS opened,
+  // Days and weeks are grouped by the day first and named after: naming each incident's day with to_char cost
+  // more than the rest of the statement on a day of 100,000 incidents.
+  const [group, named] = key === 'severity' || key === 'host_id' ? [key, key] : ['(opened_at AT TIME ZONE \'UTC\')::date', key];
+  return `SELECT ${named} AS key, opened, escalated, reopened, acknowledge_ms, acknowledge_ms_wide, resolve_ms, resolve_ms_wide FROM (
+      SELECT ${group} AS ${group === key ? key : 'day'}, count(*)::int AS opened,
         (count(*) FILTER (WHERE escalation_count > 0))::int AS escalated, (count(*) FILTER (WHERE reopen_count > 0))::int AS reopened,
         ${durations('acknowledge_ms')},
         ${durations('resolve_ms')}
       FROM (${range('$1', '$3')} UNION ALL ${range('$4', '$2')}) AS partial
-      GROUP BY 1`;
+      GROUP BY 1) AS rolled_up`;
 };
-
-const OPENED_DAY = `(opened_at AT TIME ZONE 'UTC')::date`;
 
 /**
  * The statement is named, one name per shape (a grouping, and which filters it has): each pooled connection then
@@ -102,10 +104,10 @@ export function windowStatement(filter: AnalyticsFilter): { name: string; text: 
   }
   const key = groupKeys[filter.groupBy];
   const parts = byHost
-    ? partialDays(key(OPENED_DAY), narrowing)
+    ? partialDays(key('day'), narrowing)
     : `${wholeDays(key('day'), narrowing)}
       UNION ALL
-      ${partialDays(key(OPENED_DAY), narrowing)}`;
+      ${partialDays(key('day'), narrowing)}`;
   const text = `WITH parts AS (
       ${parts}
     )
