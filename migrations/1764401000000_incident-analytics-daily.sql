@@ -2,7 +2,8 @@
 -- The analytics read model rolled up per UTC day and severity (src/analytics/dailyRollup.ts), kept by
 -- projections/analytics.projection.ts in the same statements as `incident_analytics`: a question about a month
 -- reads three rows per day rather than every incident of the month, and only its partial first and last days
--- from `incident_analytics` (src/analytics/windowStatement.ts). Questions about hosts read `incident_analytics`. `day` is the UTC day the incidents opened on.
+-- from `incident_analytics` (src/analytics/windowStatement.ts). Questions about hosts read `incident_analytics`.
+-- `day` is the UTC day the incidents opened on.
 -- Each figure of an incident is added once, when it first exists, and never changes after (a reopen keeps the
 -- first acknowledgement and resolution), so a day's figures only ever grow. The durations are every incident's,
 -- sorted, so the row is the same whichever batches made it: milliseconds within ±2^31 as int4, the rest as int8.

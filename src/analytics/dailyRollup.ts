@@ -13,15 +13,15 @@
 const INT4 = 'BETWEEN -2147483648 AND 2147483647';
 
 /**
- * The columns a relation of additions gives, one row per incident and addition: `opened`, `escalated` and
- * `reopened` are 0 or 1, and `acknowledge_ms` / `resolve_ms` the incident's duration, or null to add none.
+ * A column's durations of a group as arrays, as the day rows keep them: those within int4 (`column`) and the wide
+ * ones (`column_wide`) apart. Sorted for the table; a question's partial days need not be (the service sorts).
  */
-export const ADDITION_COLUMNS = 'opened_at, severity, opened, escalated, reopened, acknowledge_ms, resolve_ms';
-
-/** A column's durations of a group, sorted: those within int4 and the wide ones apart, as the table keeps them. */
-const sortedDurations = (column: string) => `
-      coalesce(array_agg(${column}::int4 ORDER BY ${column}) FILTER (WHERE ${column} ${INT4}), '{}'),
-      coalesce(array_agg(${column} ORDER BY ${column}) FILTER (WHERE ${column} NOT ${INT4}), '{}')`;
+export const durationArrays = (column: string, order: 'sorted' | 'unsorted') => {
+  const by = order === 'sorted' ? ` ORDER BY ${column}` : '';
+  return `
+      coalesce(array_agg(${column}::int4${by}) FILTER (WHERE ${column} ${INT4}), '{}') AS ${column},
+      coalesce(array_agg(${column}${by}) FILTER (WHERE ${column} NOT ${INT4}), '{}') AS ${column}_wide`;
+};
 
 /** The day's durations and the added ones, sorted together (nothing to sort when nothing is added). */
 const merged = (column: string) =>
@@ -29,15 +29,16 @@ const merged = (column: string) =>
       ELSE ARRAY(SELECT v FROM unnest(d.${column} || excluded.${column}) AS v ORDER BY v) END`;
 
 /**
- * The statement that adds `additions` (a relation with ADDITION_COLUMNS, such as a CTE's name) to the day rows
- * of `daily`. Grouped first, so no row is touched twice in one statement, which ON CONFLICT does not allow.
+ * The statement that adds `additions` to the day rows of `daily`. `additions` is a relation (a CTE's name, or a
+ * subquery) with one row per incident and addition: `opened_at`, `severity`; `opened`, `escalated` and `reopened`,
+ * each 0 or 1; and `acknowledge_ms` / `resolve_ms`, the incident's duration, or null to add none. Grouped first, so no row is touched twice in one statement, which ON CONFLICT does not allow.
  */
 export function addToDaily(daily: string, additions: string): string {
   return `INSERT INTO ${daily} AS d (day, severity, opened, escalated, reopened,
       acknowledge_ms, acknowledge_ms_wide, resolve_ms, resolve_ms_wide)
     SELECT (opened_at AT TIME ZONE 'UTC')::date, severity, sum(opened), sum(escalated), sum(reopened),
-      ${sortedDurations('acknowledge_ms')},
-      ${sortedDurations('resolve_ms')}
+      ${durationArrays('acknowledge_ms', 'sorted')},
+      ${durationArrays('resolve_ms', 'sorted')}
     FROM ${additions} AS addition
     GROUP BY 1, 2
     ON CONFLICT (day, severity) DO UPDATE SET

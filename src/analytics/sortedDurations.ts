@@ -2,8 +2,9 @@
  * Times to acknowledge or resolve, in milliseconds, as windowStatement.ts packs them, sorted, and the figures
  * taken from them: count, nearest-rank p50 and p90, and mean, in seconds.
  *
- * Nearly every duration is within ±2^31 ms (24.8 days) and travels as a 32-bit integer: half the bytes of a
- * 64-bit one, and on a busy window receiving the bytes costs the service about as much as sorting them. The rest (an incident
+ * Nearly every duration is within ±2^31 ms (24.8 days) and travels as a 32-bit integer: with its length word,
+ * two thirds the bytes of a 64-bit one, and on a busy window receiving the bytes costs the service about as much
+ * as sorting them. The rest (an incident
  * resolved a month after it opened) travel as 64-bit integers, so every value stays exact. Each of those is
  * below or above every 32-bit one, so the sorted whole is the wide ones below, the narrow ones, then the wide
  * ones above, and a rank is an index into one of the three.

@@ -13,6 +13,7 @@
  * is what the day rows are there to avoid. Shipping the values instead is plain aggregates; the service sorts
  * each group's values once and the total from those sorted runs.
  */
+import { durationArrays } from './dailyRollup';
 import type { AnalyticsFilter, Grouping } from './incidentAnalytics';
 
 /**
@@ -31,7 +32,6 @@ export type WindowRow = {
 };
 
 const DAY_MS = 86_400_000;
-const INT4 = 'BETWEEN -2147483648 AND 2147483647';
 
 /**
  * Arrays in PostgreSQL's binary form (`array_send`), one after another, in base64 without its line breaks:
@@ -41,13 +41,21 @@ const INT4 = 'BETWEEN -2147483648 AND 2147483647';
 const packed = (column: string) =>
   `replace(encode(string_agg(array_send(${column}), '') FILTER (WHERE cardinality(${column}) > 0), 'base64'), E'\\n', '') AS ${column}`;
 
-/** Days and weeks are UTC calendar days, a week starting on Monday as ISO 8601 has it. */
-const groupKeys: Readonly<Record<Grouping, (day: string) => string>> = {
-  severity: () => 'severity',
-  hostId: () => 'host_id',
-  day: (day) => `to_char(${day}, 'YYYY-MM-DD')`,
-  week: (day) => `to_char(${day} - (extract(isodow FROM ${day})::int - 1), 'YYYY-MM-DD')`,
+/**
+ * Each grouping's grain, the column both kinds of part are rolled up by (`day` is the UTC day the incidents
+ * opened on), and its key, named from the grain once per rolled-up row: days and weeks are UTC calendar days, a
+ * week starting on Monday as ISO 8601 has it. Naming each incident's day with to_char instead cost more than the
+ * rest of the statement on a partial day of 100,000 incidents.
+ */
+const groupKeys: Readonly<Record<Grouping, Readonly<{ grain: 'severity' | 'host_id' | 'day'; key: string }>>> = {
+  severity: { grain: 'severity', key: 'severity' },
+  hostId: { grain: 'host_id', key: 'host_id' },
+  day: { grain: 'day', key: `to_char(day, 'YYYY-MM-DD')` },
+  week: { grain: 'day', key: `to_char(day - (extract(isodow FROM day)::int - 1), 'YYYY-MM-DD')` },
 };
+
+/** The grain of an incident's row of `incident_analytics`. */
+const grainOfIncident = (grain: string) => (grain === 'day' ? `(opened_at AT TIME ZONE 'UTC')::date` : grain);
 
 /** The day rows of the incidents opened in [$3, $4), two midnights, as parts of their group. */
 const wholeDays = (key: string, narrowing: readonly string[]) =>
@@ -55,27 +63,19 @@ const wholeDays = (key: string, narrowing: readonly string[]) =>
       FROM incident_analytics_daily
       WHERE ${[`day >= ($3::timestamptz AT TIME ZONE 'UTC')::date`, `day < ($4::timestamptz AT TIME ZONE 'UTC')::date`, ...narrowing].join(' AND ')}`;
 
-/** A column's durations as the day rows keep them, narrow and wide apart (unsorted: the service sorts them). */
-const durations = (column: string) => `
-        coalesce(array_agg(${column}::int4) FILTER (WHERE ${column} ${INT4}), '{}') AS ${column},
-        coalesce(array_agg(${column}) FILTER (WHERE ${column} NOT ${INT4}), '{}') AS ${column}_wide`;
-
 /**
- * The incidents of the partial days, [$1, $3) and [$4, $2), rolled up per group: two index-only range scans
+ * The incidents of the partial days, [$1, $3) and [$4, $2), rolled up by the grain: two index-only range scans
  * (every column read is in incident_analytics_opened_at_idx).
  */
-const partialDays = (key: string, narrowing: readonly string[]) => {
+const partialDays = (grain: string, key: string, narrowing: readonly string[]) => {
   const range = (from: string, to: string) =>
     `SELECT severity, host_id, opened_at, escalation_count, reopen_count, acknowledge_ms, resolve_ms FROM incident_analytics
         WHERE ${[`opened_at >= ${from}`, `opened_at < ${to}`, ...narrowing].join(' AND ')}`;
-  // Days and weeks are grouped by the day first and named after: naming each incident's day with to_char cost
-  // more than the rest of the statement on a day of 100,000 incidents.
-  const [group, named] = key === 'severity' || key === 'host_id' ? [key, key] : ['(opened_at AT TIME ZONE \'UTC\')::date', key];
-  return `SELECT ${named} AS key, opened, escalated, reopened, acknowledge_ms, acknowledge_ms_wide, resolve_ms, resolve_ms_wide FROM (
-      SELECT ${group} AS ${group === key ? key : 'day'}, count(*)::int AS opened,
+  return `SELECT ${key} AS key, opened, escalated, reopened, acknowledge_ms, acknowledge_ms_wide, resolve_ms, resolve_ms_wide FROM (
+      SELECT ${grainOfIncident(grain)} AS ${grain}, count(*)::int AS opened,
         (count(*) FILTER (WHERE escalation_count > 0))::int AS escalated, (count(*) FILTER (WHERE reopen_count > 0))::int AS reopened,
-        ${durations('acknowledge_ms')},
-        ${durations('resolve_ms')}
+        ${durationArrays('acknowledge_ms', 'unsorted')},
+        ${durationArrays('resolve_ms', 'unsorted')}
       FROM (${range('$1', '$3')} UNION ALL ${range('$4', '$2')}) AS partial
       GROUP BY 1) AS rolled_up`;
 };
@@ -102,12 +102,11 @@ export function windowStatement(filter: AnalyticsFilter): { name: string; text: 
     narrowing.push(`host_id = $${values.push(filter.hostId)}`);
     name += '-host';
   }
-  const key = groupKeys[filter.groupBy];
-  const parts = byHost
-    ? partialDays(key('day'), narrowing)
-    : `${wholeDays(key('day'), narrowing)}
+  const { grain, key } = groupKeys[filter.groupBy];
+  const partial = partialDays(grain, key, narrowing);
+  const parts = byHost ? partial : `${wholeDays(key, narrowing)}
       UNION ALL
-      ${partialDays(key('day'), narrowing)}`;
+      ${partial}`;
   const text = `WITH parts AS (
       ${parts}
     )
@@ -124,7 +123,7 @@ export function windowStatement(filter: AnalyticsFilter): { name: string; text: 
  * last at or before `to`. A window within one day has none, and then both are `to`, so that [from, firstMidnight)
  * is the whole window and [lastMidnight, to) is empty.
  */
-export function wholeDaysOf(from: Date, to: Date): { firstMidnight: Date; lastMidnight: Date } {
+function wholeDaysOf(from: Date, to: Date): { firstMidnight: Date; lastMidnight: Date } {
   const first = Math.min(Math.ceil(from.getTime() / DAY_MS) * DAY_MS, to.getTime());
   const last = Math.max(Math.floor(to.getTime() / DAY_MS) * DAY_MS, first);
   return { firstMidnight: new Date(first), lastMidnight: new Date(last) };
