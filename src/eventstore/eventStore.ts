@@ -67,6 +67,12 @@ export type AppendResult = Readonly<{
   position: string;
 }>;
 
+/**
+ * What was committed when it was taken, for readAll positions: `includes` says whether an event was, even one
+ * readAll still holds back behind an older open transaction; every event ordered after `horizon` was not.
+ */
+export type CommittedSnapshot = Readonly<{ includes(position: string): boolean; horizon: string }>;
+
 export type ReadStreamOptions = Readonly<{ fromRevision?: number; toRevision?: number }>;
 
 /** The cursor that reads from the very first event. */
@@ -99,6 +105,11 @@ export interface EventStore {
    * one snapshot of the store. Unlike readAll it never waits behind writers and keeps no cursor to resume.
    */
   scanStored?(batchSize: number): AsyncIterable<StoredEventText[]>;
+  /**
+   * Optional, for a live stream starting at the present: what is committed now. Without it, the present is
+   * the head readAll reaches now, which leaves out events it holds back behind an older open transaction.
+   */
+  committedSnapshot?(): Promise<CommittedSnapshot>;
   /** Called (in-process) soon after any append this process or another one commits. Returns an unsubscribe. */
   onAppend(listener: () => void): () => void;
   /** Resolves when the store answers; rejects otherwise. */

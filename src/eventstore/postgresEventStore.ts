@@ -13,6 +13,7 @@ import type { Database } from '../db/database';
 import {
   WrongExpectedRevision,
   type AppendResult,
+  type CommittedSnapshot,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -20,6 +21,7 @@ import {
   type RecordedEvent,
   type StoredEventText,
 } from './eventStore';
+import { committedSnapshotOf } from './postgresSnapshot';
 import { GroupCommit, type BatchOutcome, type GroupCommitOptions, type PendingAppend } from './groupCommit';
 
 const NOTIFY_CHANNEL = 'incident_events';
@@ -388,6 +390,11 @@ export class PostgresEventStore implements EventStore {
     this.appended.on('append', listener);
     if (this.options.crossProcessWakeUps === true) void this.ensureListening();
     return () => this.appended.off('append', listener);
+  }
+
+  async committedSnapshot(): Promise<CommittedSnapshot> {
+    const { rows } = await this.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot', []);
+    return committedSnapshotOf(rows[0]!.snapshot);
   }
 
   async ping(): Promise<void> {

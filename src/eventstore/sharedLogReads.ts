@@ -42,6 +42,9 @@ export class SharedLogReads implements EventStore {
   readStream: EventStore['readStream'] = (streamId, options) => this.inner.readStream(streamId, options);
   appendToStream: EventStore['appendToStream'] = (streamId, events, options) => this.inner.appendToStream(streamId, events, options);
   onAppend: EventStore['onAppend'] = (listener) => this.inner.onAppend(listener);
+  get committedSnapshot(): EventStore['committedSnapshot'] {
+    return this.inner.committedSnapshot?.bind(this.inner);
+  }
   ping: EventStore['ping'] = () => this.inner.ping();
   close: EventStore['close'] = () => {
     this.unsubscribe();

@@ -101,6 +101,10 @@ export class ChainedEventStore implements EventStore {
     return this.inner.onAppend(listener);
   }
 
+  get committedSnapshot(): EventStore['committedSnapshot'] {
+    return this.inner.committedSnapshot?.bind(this.inner);
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }

@@ -1,5 +1,6 @@
 /**
- * One client's live stream. It starts at the present, or catches up from the client's cursor with its own
+ * One client's live stream. It starts at the present (which LiveStreams takes before the client hears 200),
+ * or after the client's cursor, and catches up from there with its own
  * readAll pages (paced by the socket: it waits for a drain rather than buffering), then joins the shared
  * feed in the same tick as it has caught up with it, so the hand-over neither loses nor repeats an event.
  * Live, a client whose unread frames pass the limit (a burst, or a slow reader) leaves the feed and catches
@@ -8,7 +9,7 @@
  * client's token expires.
  */
 import type { ServerResponse } from 'node:http';
-import type { EventStore, RecordedEvent } from '../eventstore/eventStore';
+import type { CommittedSnapshot, EventStore, RecordedEvent } from '../eventstore/eventStore';
 import { comparePositions } from '../readmodel/position';
 import { IncidentFolder, incidentIdOfStream } from './incidentFolder';
 import type { FeedSubscriber, LiveFeed } from './liveFeed';
@@ -21,6 +22,12 @@ export type LiveStreamLimits = Readonly<{
   drainTimeoutMs: number;
   pageSize: number;
 }>;
+
+/**
+ * Where a stream begins: after `after`, leaving out whatever `committedBefore` says was committed when the
+ * client asked (events readAll held back then, behind an older open transaction, are not news to it).
+ */
+export type StreamStart = Readonly<{ after: string; committedBefore?: CommittedSnapshot }>;
 
 export type StreamEnd = 'client' | 'expired' | 'slow' | 'shutdown' | 'failed';
 
@@ -40,15 +47,18 @@ export class LiveStream implements FeedSubscriber {
   private expiry: NodeJS.Timeout | undefined;
   private closed = false;
   private corked = false;
+  /** Dropped once the stream is past its horizon: nothing after it can have been committed before the start. */
+  private committedBefore: CommittedSnapshot | undefined;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly store: EventStore,
     private readonly feed: LiveFeed,
-    private readonly subject: Readonly<{ incidentId: string | undefined; after: string | undefined; expiresAt: Date }>,
+    private readonly subject: Readonly<{ incidentId: string | undefined; start: StreamStart; expiresAt: Date }>,
     private readonly limits: LiveStreamLimits,
     private readonly events: LiveStreamEvents,
   ) {
+    this.committedBefore = subject.start.committedBefore;
     res.once('close', () => this.finish('client'));
   }
 
@@ -66,6 +76,7 @@ export class LiveStream implements FeedSubscriber {
   deliver(event: RecordedEvent, frame: string): void {
     if (this.closed || comparePositions(event.position, this.cursor!) <= 0) return;
     this.cursor = event.position;
+    if (this.predates(event.position)) return;
     this.coalesce();
     this.res.write(frame);
     this.events.sent();
@@ -95,10 +106,18 @@ export class LiveStream implements FeedSubscriber {
   }
 
   private async join(): Promise<void> {
-    if (this.subject.after === undefined) await this.skipToPresent();
-    else await this.catchUp(this.subject.after);
+    await this.catchUp(this.subject.start.after);
     if (this.closed) return;
     this.leaveFeed = this.feed.subscribe(this);
+  }
+
+  /** Whether the event was committed before the client asked: it was already there, so it is not sent. */
+  private predates(position: string): boolean {
+    const before = this.committedBefore;
+    if (before === undefined) return false;
+    if (before.includes(position)) return true;
+    if (comparePositions(position, before.horizon) > 0) this.committedBefore = undefined;
+    return false;
   }
 
   /** Off the feed until the socket has drained, then back through the log from the last event sent. */
@@ -114,18 +133,6 @@ export class LiveStream implements FeedSubscriber {
     void resume().catch((error: unknown) => this.finish('failed', error));
   }
 
-  /** The present is the head as read now: whatever the feed has not handed out yet but is already stored lies before it. */
-  private async skipToPresent(): Promise<void> {
-    let cursor = this.feed.position;
-    for (;;) {
-      const page = await this.store.readAll(cursor, this.limits.pageSize);
-      cursor = page[page.length - 1]?.position ?? cursor;
-      if (this.closed || page.length < this.limits.pageSize) break;
-    }
-    const feedAt = this.feed.position;
-    this.cursor = comparePositions(cursor, feedAt) >= 0 ? cursor : feedAt;
-  }
-
   /** Sends everything after `after` from the log, until the cursor is where the feed is. */
   private async catchUp(after: string): Promise<void> {
     this.cursor = after;
@@ -135,7 +142,8 @@ export class LiveStream implements FeedSubscriber {
       for (const event of page) {
         if (this.closed) return;
         const incidentId = incidentIdOfStream(event.streamId);
-        const message = incidentId !== undefined && this.wants(incidentId) ? await folder.messageFor(event) : undefined;
+        const wanted = incidentId !== undefined && this.wants(incidentId) && !this.predates(event.position);
+        const message = wanted ? await folder.messageFor(event) : undefined;
         if (message !== undefined) await this.send(incidentFrame(event.position, message));
         this.cursor = event.position;
       }

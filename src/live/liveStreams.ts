@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EventStore } from '../eventstore/eventStore';
 import { LiveFeed, type FeedLogger } from './liveFeed';
-import { LiveStream, type LiveStreamLimits, type StreamEnd } from './liveStream';
+import { LiveStream, type LiveStreamLimits, type StreamEnd, type StreamStart } from './liveStream';
 import { retryFrame } from './sseFrames';
 
 export type LiveStreamsMetrics = Readonly<{
@@ -94,8 +94,9 @@ export class LiveStreams {
     let stream: LiveStream | undefined;
     try {
       await this.feedReady();
+      const start = request.after === undefined ? await this.present() : { after: request.after };
       if (this.stopped) throw new LiveStreamsUnavailable('the service is shutting down');
-      stream = new LiveStream(res, this.store, this.feed, request, this.limits, {
+      stream = new LiveStream(res, this.store, this.feed, { ...request, start }, this.limits, {
         sent: () => this.options.metrics.eventsSent.inc(),
         ended: (reason, error) => this.ended(stream!, request.userId, reason, error),
       });
@@ -128,6 +129,23 @@ export class LiveStreams {
     clearInterval(this.keepAlive);
     for (const stream of [...this.streams]) stream.end('shutdown');
     await this.feed.stop();
+  }
+
+  /**
+   * The present, taken before the client hears 200, so that whatever it does once it has will reach it. The
+   * feed has handed out only events committed before now; a store that can tell what else is committed (some
+   * held back behind an older open transaction) leaves those out, any other is read up to its head.
+   */
+  private async present(): Promise<StreamStart> {
+    const handedOut = this.feed.position;
+    const committedBefore = await this.store.committedSnapshot?.();
+    if (committedBefore !== undefined) return { after: handedOut, committedBefore };
+    let head = handedOut;
+    for (;;) {
+      const page = await this.store.readAll(head, this.limits.pageSize);
+      head = page[page.length - 1]?.position ?? head;
+      if (page.length < this.limits.pageSize) return { after: head };
+    }
   }
 
   private async feedReady(): Promise<void> {

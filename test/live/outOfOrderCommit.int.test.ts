@@ -1,7 +1,9 @@
 /**
  * A live stream never skips an event committed out of order: with an earlier transaction still open, a later
  * one's event is held back (readAll never passes the open one), and once the earlier commits both arrive,
- * the earlier first. Real PostgreSQL only: the embedded store is one session, so it cannot hold one open.
+ * the earlier first. And a stream starting at the present leaves out what was committed before the client
+ * asked, even what was still held back then. Real PostgreSQL only: the embedded store is one session, so it
+ * cannot hold one open.
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -13,6 +15,31 @@ const describePostgres = postgresAvailable ? describe : describe.skip;
 if (!postgresAvailable) console.log('out-of-order live stream test skipped: DATABASE_URL is not set');
 
 jest.setTimeout(60_000);
+
+/** Appends an incident's opening inside the client's open transaction, as an append in flight would. */
+async function openInsideTransaction(transaction: Client, incidentId: string): Promise<void> {
+  const now = new Date().toISOString();
+  await transaction.query(`INSERT INTO streams (stream_id, revision) VALUES ($1, 0)`, [`incident-${incidentId}`]);
+  await transaction.query(
+    `INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES ($1, 0, $2, 'IncidentOpened', $3, $4)`,
+    [
+      `incident-${incidentId}`,
+      randomUUID(),
+      JSON.stringify({ incidentId, title: 'held back', severity: 'high', description: null, hostId: null, workflowId: null, assigneeUserId: null, assigneeEmail: null, ackDueAt: now, nextEscalationAt: now, openedAt: now, openedBy: 'ops-user' }),
+      JSON.stringify({ actor: { system: 'test' }, requestId: null, correlationId: null, causationId: null, schemaVersion: 1, occurredAt: now }),
+    ],
+  );
+}
+
+async function command(server: TestServer, token: string, path: string, body: unknown): Promise<Record<string, any>> {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBeLessThan(300);
+  return (await response.json()) as Record<string, any>;
+}
 
 describePostgres('an event committed out of order on PostgreSQL', () => {
   let server: TestServer;
@@ -31,18 +58,8 @@ describePostgres('an event committed out of order on PostgreSQL', () => {
     try {
       // Given transaction A has appended an incident's opening and is still open
       const heldId = randomUUID();
-      const now = new Date().toISOString();
       await transaction.query('BEGIN');
-      await transaction.query(`INSERT INTO streams (stream_id, revision) VALUES ($1, 0)`, [`incident-${heldId}`]);
-      await transaction.query(
-        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES ($1, 0, $2, 'IncidentOpened', $3, $4)`,
-        [
-          `incident-${heldId}`,
-          randomUUID(),
-          JSON.stringify({ incidentId: heldId, title: 'held back', severity: 'high', description: null, hostId: null, workflowId: null, assigneeUserId: null, assigneeEmail: null, ackDueAt: now, nextEscalationAt: now, openedAt: now, openedBy: 'ops-user' }),
-          JSON.stringify({ actor: { system: 'test' }, requestId: null, correlationId: null, causationId: null, schemaVersion: 1, occurredAt: now }),
-        ],
-      );
+      await openInsideTransaction(transaction, heldId);
       // And a later command commits through the API
       const created = await fetch(`${server.baseUrl}/api/ops/incidents`, {
         method: 'POST',
@@ -67,6 +84,36 @@ describePostgres('an event committed out of order on PostgreSQL', () => {
       client.expectInStoreOrder();
     } finally {
       client.close();
+      await transaction.end();
+    }
+  });
+  it('does not send as news what was committed before the client asked, though it was still held back then', async () => {
+    const token = await server.token('ops');
+    const transaction = new Client({ connectionString: server.service.database.connectionString });
+    await transaction.connect();
+    let client: LiveClient | undefined;
+    try {
+      // Given transaction A has appended an incident's opening and is still open
+      const heldId = randomUUID();
+      await transaction.query('BEGIN');
+      await openInsideTransaction(transaction, heldId);
+      // And, behind it, an incident is opened and acknowledged through the API: committed, but held back
+      const earlier = (await command(server, token, '/api/ops/incidents', { action: 'create', title: 'before the client', severity: 'high' })).incident.id as string;
+      await command(server, token, `/api/ops/incidents/${earlier}`, { action: 'acknowledge' });
+      // When a client starts following, the incident is then noted, and A commits
+      client = await LiveClient.open(`${server.baseUrl}/api/ops/stream`, token);
+      await command(server, token, `/api/ops/incidents/${earlier}`, { action: 'note', body: 'after the client' });
+      await transaction.query('COMMIT');
+      // Then it receives A's opening (committed after it asked) and the note, but not what came before it asked
+      await client.waitFor('two events', () => client!.received.length >= 2, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(client.received.map((r) => [r.message.incidentId, r.message.event.type])).toEqual([
+        [heldId, 'IncidentOpened'],
+        [earlier, 'IncidentNoteAdded'],
+      ]);
+      client.expectInStoreOrder();
+    } finally {
+      client?.close();
       await transaction.end();
     }
   });
