@@ -42,33 +42,47 @@ function rawRequest(baseUrl: string, method: string, path: string, headers: Reco
   });
 }
 
+/** Strings an attacker tries. The answer may name a field the client sent, so these may come back in it. */
+const HOSTILE_STRINGS = [
+  "'; DROP TABLE events; --",
+  "' OR '1'='1",
+  '1; SELECT pg_sleep(10)',
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(1)>',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff\ud800',
+  '\u202e\u0041\u200b',
+  '𝕳𝖊𝖑𝖑𝖔 🔥👩‍👩‍👧‍👦',
+  '../../etc/passwd',
+  '%00%2e%2e%2f',
+  '${jndi:ldap://x}',
+  '{{7*7}}',
+  '__proto__',
+  'constructor',
+  '',
+  ' ',
+  'x'.repeat(10_001),
+  '🔥'.repeat(5_000),
+];
+
+/** A stack frame, a dependency's path or SQL in an answer: what the service must never show a client. */
+const LEAKS = /at \w+ \(|node_modules|SELECT |INSERT /;
+
+/**
+ * The answer without the hostile strings the client itself sent: a problem naming the field "1; SELECT
+ * pg_sleep(10)" the client made up is not SQL from the service, but any other SQL in it still is.
+ */
+function withoutEchoes(answer: string, sent: string): string {
+  return HOSTILE_STRINGS.filter((hostile) => hostile.length > 1 && sent.includes(hostile)).reduce((rest, hostile) => rest.split(hostile).join(''), answer);
+}
+
 const hostileText = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 50 }),
   fc.string({ unit: 'binary', maxLength: 50 }),
-  fc.constantFrom(
-    "'; DROP TABLE events; --",
-    "' OR '1'='1",
-    '1; SELECT pg_sleep(10)',
-    '<script>alert(1)</script>',
-    '"><img src=x onerror=alert(1)>',
-    '\u0000',
-    'a\u0000b',
-    '\ud800',
-    '\udfff\ud800',
-    '\u202e\u0041\u200b',
-    '𝕳𝖊𝖑𝖑𝖔 🔥👩‍👩‍👧‍👦',
-    '../../etc/passwd',
-    '%00%2e%2e%2f',
-    '${jndi:ldap://x}',
-    '{{7*7}}',
-    '__proto__',
-    'constructor',
-    '',
-    ' ',
-    'x'.repeat(10_001),
-    '🔥'.repeat(5_000),
-  ),
+  fc.constantFrom(...HOSTILE_STRINGS),
 );
 
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -222,7 +236,7 @@ describe('hostile input against every route', () => {
         const wrong =
           reply.status >= 500 ? 'server error'
           : reply.status >= 400 && s.path.startsWith('/api/') && s.method !== 'HEAD' && !fromParser && problem?.status !== reply.status ? 'not problem details'
-          : /at \w+ \(|node_modules|SELECT |INSERT /.test(reply.body) ? 'leaks internals'
+          : LEAKS.test(withoutEchoes(reply.body, `${s.path}${s.query} ${s.body ?? ''}`)) ? 'leaks internals'
           : undefined;
         if (wrong !== undefined) {
           findings.push({ wrong, method: s.method, path: `${s.path}${s.query}`.slice(0, 160), sent: s.body?.slice(0, 160), status: reply.status, answer: reply.body.slice(0, 200) });
