@@ -7,14 +7,16 @@
  * The projection adds to it what each statement newly gives an incident: its opening, its first escalation
  * and reopen, its first acknowledgement and resolution. Those happen once per incident and are never taken
  * back, so the sums stay exact under replays (the revision guard lets an event apply once). Durations are kept
- * sorted, so a day's row does not depend on which batches made it, and a replay compares equal row for row.
+ * sorted, so a day's row does not depend on which batches made it, a replay compares equal row for row, and
+ * each row's array is a sorted run the service ranks within as it is (sortedDurations.ts).
  */
 
 const INT4 = 'BETWEEN -2147483648 AND 2147483647';
 
 /**
  * A column's durations of a group as arrays, as the day rows keep them: those within int4 (`column`) and the wide
- * ones (`column_wide`) apart. Sorted for the table; a question's partial days need not be (the service sorts).
+ * ones (`column_wide`) apart. Sorted for the table; a question's partial days need not be (the service sorts
+ * that one day's values).
  */
 export const durationArrays = (column: string, order: 'sorted' | 'unsorted') => {
   const by = order === 'sorted' ? ` ORDER BY ${column}` : '';

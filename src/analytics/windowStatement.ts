@@ -10,8 +10,8 @@
  * `incident_analytics`, as before.
  *
  * Why not `percentile_disc`: an ordered-set aggregate needs every value of a group in PostgreSQL, sorted, which
- * is what the day rows are there to avoid. Shipping the values instead is plain aggregates; the service sorts
- * each group's values once and the total from those sorted runs.
+ * is what the day rows are there to avoid. Shipping the values instead is plain aggregates; the service ranks
+ * them within the sorted runs they come in, a day row's array each, without sorting a whole group.
  */
 import { durationArrays } from './dailyRollup';
 import type { AnalyticsFilter, Grouping } from './incidentAnalytics';
