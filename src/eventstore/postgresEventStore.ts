@@ -98,7 +98,8 @@ const appendSql = (expected: ExpectedRevision) => `
   inserted AS (
     INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
     SELECT $1, claimed.last - $2 + e.ord, e.event_id, e.type, e.data, e.metadata
-    FROM claimed, unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)
+    FROM claimed, ROWS FROM (unnest($3::uuid[]), unnest($4::text[]), jsonb_array_elements($5::jsonb), jsonb_array_elements($6::jsonb))
+      WITH ORDINALITY AS e(event_id, type, data, metadata, ord)
     RETURNING transaction_id, global_position
   )
   SELECT (SELECT last FROM claimed)::int AS last,
@@ -109,6 +110,11 @@ const appendSql = (expected: ExpectedRevision) => `
  * claim on its own row, so a wrong expected revision leaves that one stream unclaimed: its events are not
  * inserted and the others' are. Events are inserted in batch order, so each stream's revisions follow its
  * global positions. One row per append comes back, in order: its stream's last revision, or null if refused.
+ *
+ * The events' data and metadata go as one JSON array each ($9, $10), taken apart by jsonb_array_elements beside
+ * the other columns' unnest (ROWS FROM zips them), not as jsonb[] arrays: pg writes an array parameter as a
+ * literal, escaping every quote of every element's JSON with two regex replaces, which was a tenth of what a
+ * 10k sweep allocated. JSON.stringify escapes the whole array once, natively. The single append does the same.
  */
 const BATCH_APPEND_SQL = `
   WITH req AS (
@@ -133,7 +139,8 @@ const BATCH_APPEND_SQL = `
   inserted AS (
     INSERT INTO events (stream_id, revision, event_id, type, data, metadata)
     SELECT req.stream_id, claimed.last - req.n + e.ord, e.event_id, e.type, e.data, e.metadata
-    FROM unnest($5::int[], $6::int[], $7::uuid[], $8::text[], $9::jsonb[], $10::jsonb[]) AS e(idx, ord, event_id, type, data, metadata)
+    FROM ROWS FROM (unnest($5::int[]), unnest($6::int[]), unnest($7::uuid[]), unnest($8::text[]), jsonb_array_elements($9::jsonb),
+      jsonb_array_elements($10::jsonb)) AS e(idx, ord, event_id, type, data, metadata)
     JOIN req ON req.idx = e.idx
     JOIN claimed ON claimed.stream_id = req.stream_id
     ORDER BY e.idx, e.ord
@@ -153,8 +160,8 @@ function singleAppend({ streamId, events, expectedRevision }: PendingAppend): { 
     events.length,
     events.map((e) => e.eventId),
     events.map((e) => e.type),
-    events.map((e) => JSON.stringify(e.data)),
-    events.map((e) => JSON.stringify(e.metadata)),
+    JSON.stringify(events.map((e) => e.data)),
+    JSON.stringify(events.map((e) => e.metadata)),
   ];
   if (typeof expectedRevision === 'number') params.push(expectedRevision);
   return { sql: appendSql(expectedRevision), params };
@@ -171,8 +178,8 @@ function batchAppend(batch: readonly PendingAppend[]): unknown[] {
     events.map((e) => e.ord),
     events.map((e) => e.event.eventId),
     events.map((e) => e.event.type),
-    events.map((e) => JSON.stringify(e.event.data)),
-    events.map((e) => JSON.stringify(e.event.metadata)),
+    JSON.stringify(events.map((e) => e.event.data)),
+    JSON.stringify(events.map((e) => e.event.metadata)),
   ];
 }
 
