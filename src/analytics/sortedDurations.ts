@@ -10,9 +10,9 @@
  *
  * The narrow values are never sorted as a whole. Each array the statement sends is a sorted run (a day row is
  * kept sorted; a partial day's array is sorted here, and it holds one day at most), and a rank is found by
- * counting, in every run, the values at or below a guess, halving the guesses: a few thousand steps for a
- * month of day rows, where sorting a month of 100,000 values for each group and again for the total was most
- * of what the service spent on the answer.
+ * counting, in every run, the values at or below a guess (a binary search), halving the guesses: some tens of
+ * thousands of steps for a month's 90 day rows, where sorting a month of 100,000 values for each group and again
+ * for the total was most of what the service spent on the answer.
  */
 import type { Durations } from './incidentAnalytics';
 
