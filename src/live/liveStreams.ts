@@ -138,13 +138,19 @@ export class LiveStreams {
    */
   private async present(): Promise<StreamStart> {
     const handedOut = this.feed.position;
-    const committedBefore = await this.store.committedSnapshot?.();
-    if (committedBefore !== undefined) return { after: handedOut, committedBefore };
-    let head = handedOut;
-    for (;;) {
-      const page = await this.store.readAll(head, this.limits.pageSize);
-      head = page[page.length - 1]?.position ?? head;
-      if (page.length < this.limits.pageSize) return { after: head };
+    try {
+      const committedBefore = await this.store.committedSnapshot?.();
+      if (committedBefore !== undefined) return { after: handedOut, committedBefore };
+      let head = handedOut;
+      for (;;) {
+        const page = await this.store.readAll(head, this.limits.pageSize);
+        head = page[page.length - 1]?.position ?? head;
+        if (page.length < this.limits.pageSize) return { after: head };
+      }
+    } catch (error) {
+      // Nothing is written yet, so the client gets a 503 to retry rather than a stream that fails at once.
+      this.options.logger.warn({ err: error }, 'live stream could not find the present in the event log');
+      throw new LiveStreamsUnavailable('the event log cannot be read right now');
     }
   }
 
