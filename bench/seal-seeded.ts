@@ -11,6 +11,7 @@ import { SigningKey } from '../src/integrity/signingKey';
 import { SigningKeyRegistry } from '../src/integrity/signingKeys';
 import { inTransaction } from '../src/db/transaction';
 
+// revision is cast to int: the peer library (figure 1b) makes pg parse int8 as BigInt in this process.
 type SeededRow = { global_position: string; stream_id: string; revision: number; type: string; data: unknown; metadata: Record<string, unknown> };
 
 const SEALED_UPDATE_SQL = `UPDATE events SET metadata = sealed.metadata
@@ -23,7 +24,7 @@ export async function sealSeededStreams(pool: Pool, streamIds: readonly string[]
   await new SigningKeyRegistry(pool).register(key.publicJwk);
   return inTransaction(pool, async (client) => {
     const { rows } = await client.query<SeededRow>(
-      `SELECT global_position::text, stream_id, revision, type, data, metadata FROM events
+      `SELECT global_position::text, stream_id, revision::int AS revision, type, data, metadata FROM events
         WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, revision`,
       [streamIds],
     );
