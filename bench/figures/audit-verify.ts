@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import type { AppendResult, EventStore, ExpectedRevision, NewEvent } from '../../src/eventstore/eventStore';
 import { PostgresEventStore } from '../../src/eventstore/postgresEventStore';
 import { ChainedEventStore } from '../../src/integrity/chainedEventStore';
 import { KeySet } from '../../src/integrity/keySet';
@@ -16,34 +15,14 @@ import { verifyStore } from '../../src/integrity/storeVerifier';
 import type { BenchContext } from '../context';
 import type { Figure } from '../report';
 import { createScratchDatabase } from '../scratch-database';
+import { SealCollector } from '../seal-collector';
 
 export const AUDIT_VERIFY_GOAL_EVENTS_PER_SECOND = 20_000;
 const EVENTS_PER_STREAM = 10;
 const INSERT_BATCH = 2_000;
 
-/** Takes the sealed events instead of storing them: the bench inserts them in bulk. */
-class Collector implements EventStore {
-  readonly sealed: { streamId: string; revision: number; event: NewEvent }[] = [];
-  async readStream() {
-    return [];
-  }
-  async appendToStream(streamId: string, events: readonly NewEvent[], { expectedRevision }: Readonly<{ expectedRevision: ExpectedRevision }>): Promise<AppendResult> {
-    const first = expectedRevision === 'no_stream' ? 0 : Number(expectedRevision) + 1;
-    events.forEach((event, i) => this.sealed.push({ streamId, revision: first + i, event }));
-    return { nextRevision: first + events.length - 1, position: '' };
-  }
-  async readAll() {
-    return [];
-  }
-  onAppend() {
-    return () => undefined;
-  }
-  async ping() {}
-  async close() {}
-}
-
 async function sealedEvents(count: number, key: SigningKey, keys: KeySet) {
-  const collector = new Collector();
+  const collector = new SealCollector();
   const writer = new ChainedEventStore(collector, key, { keysKnowing: async () => keys });
   const metadata = { actor: { userId: 'bench', email: 'bench@example.com', role: 'ops' }, requestId: 'bench', correlationId: 'bench', causationId: 'bench', schemaVersion: 1 };
   for (let s = 0; s < count / EVENTS_PER_STREAM; s++) {

@@ -6,6 +6,7 @@
  * head, sealed by another instance's key as after a restart or a failover, has its signature checked before the
  * escalation is chained on it.
  */
+import { streamIdOf } from '../../src/incidents/incident.events';
 import type { BenchContext } from '../context';
 import type { Figure } from '../report';
 import { sealSeededStreams } from '../seal-seeded';
@@ -16,7 +17,7 @@ export const SWEEP_GOAL_SECONDS = 2;
 export async function measureEscalationSweep(ctx: BenchContext): Promise<Figure[]> {
   const incidents = ctx.plan.sweepIncidents;
   await seed(ctx.pool, { prefix: 'due-', incidents, eventsPerIncident: 1, kind: 'due', project: true });
-  await sealSeededStreams(ctx.pool, Array.from({ length: incidents }, (_, i) => `incident-${seededIncidentId('due-', i)}`));
+  await sealSeededStreams(ctx.pool, Array.from({ length: incidents }, (_, i) => streamIdOf(seededIncidentId('due-', i))));
   await waitUntilProjected(ctx.pool, 120_000);
   const sweepStarted = performance.now();
   const result = await ctx.load.run({
