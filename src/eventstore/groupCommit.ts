@@ -9,7 +9,7 @@
  * per stream, and a stream already in flight waits for the next batch, so appends to one stream stay in the
  * order they were asked for.
  */
-import type { ExpectedRevision, NewEvent } from './eventStore';
+import { StoreUnavailable, type ExpectedRevision, type NewEvent } from './eventStore';
 
 export type PendingAppend = Readonly<{
   streamId: string;
@@ -93,9 +93,11 @@ export class GroupCommit {
       const outcomes = await this.flush(batch);
       batch.forEach((append, i) => append.resolve(outcomes[i] ?? { last: null, position: null }));
     } catch (error) {
-      // The statement rolled back whole (an event id stored before, a deadlock with another process, a lost
-      // connection): nothing of the batch is stored, so each append is safe to try again by itself.
-      if (batch.length === 1) batch[0]!.reject(error);
+      // The statement rolled back whole (an event id stored before, a deadlock with another process): nothing
+      // of the batch is stored, so each append is safe to try again by itself. Not when the database could not
+      // be reached: going alone would wait out a second connect timeout before the same 503 (a 6 s answer seen
+      // in an outage, where 3 s is the promise), so every append of the batch fails at once instead.
+      if (batch.length === 1 || error instanceof StoreUnavailable) for (const append of batch) append.reject(error);
       else for (const append of batch) append.resolve('alone');
     } finally {
       for (const append of batch) this.inFlight.delete(append.streamId);
