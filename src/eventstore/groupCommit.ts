@@ -93,12 +93,18 @@ export class GroupCommit {
       const outcomes = await this.flush(batch);
       batch.forEach((append, i) => append.resolve(outcomes[i] ?? { last: null, position: null }));
     } catch (error) {
-      // The statement rolled back whole (an event id stored before, a deadlock with another process): nothing
-      // of the batch is stored, so each append is safe to try again by itself. Not when the database could not
-      // be reached: going alone would wait out a second connect timeout before the same 503 (a 6 s answer seen
-      // in an outage, where 3 s is the promise), so every append of the batch fails at once instead.
-      if (batch.length === 1 || error instanceof StoreUnavailable) for (const append of batch) append.reject(error);
-      else for (const append of batch) append.resolve('alone');
+      if (error instanceof StoreUnavailable) {
+        // The database could not be reached. Whatever waits for it would wait out another connect timeout
+        // before the same 503 (6 s answers were seen in an outage, where 3 s is the bound): the batch and
+        // every append queued behind it fail now.
+        for (const append of [...batch, ...this.queue.splice(0)]) append.reject(error);
+      } else if (batch.length === 1) {
+        batch[0]!.reject(error);
+      } else {
+        // The statement rolled back whole (an event id stored before, a deadlock with another process):
+        // nothing of the batch is stored, so each append is safe to try again by itself.
+        for (const append of batch) append.resolve('alone');
+      }
     } finally {
       for (const append of batch) this.inFlight.delete(append.streamId);
       this.flushes -= 1;

@@ -1,7 +1,8 @@
 /**
  * How a batch that fails as a whole is answered. A batch refused by the database for one append's sake (an
  * event id stored before) sends each append off alone, so the others still land; a batch that could not reach
- * the database fails every append at once, because going alone would only wait out the connect timeout again.
+ * the database fails every append of it, and every append queued behind it, at once: going on would only wait
+ * out the connect timeout again before the same answer.
  */
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailable, type NewEvent } from '../../src/eventstore/eventStore';
@@ -15,55 +16,71 @@ const event = (): NewEvent => ({
 });
 const append = (streamId: string): PendingAppend => ({ streamId, events: [event()], expectedRevision: 'any' });
 
-/** A flush whose first call is held open until released, so what is submitted meanwhile forms one batch. */
-function heldFlush(failure: () => Error) {
+/** A gate a flush waits at until the test opens it. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open: () => open() };
+}
+
+/**
+ * The database's side: the first flush commits once `first` opens, every later one fails once `later` opens.
+ * Each flush's streams are recorded, in the order the flushes were asked for.
+ */
+function database(failure: () => Error) {
   const batches: string[][] = [];
-  let release!: () => void;
-  const first = new Promise<void>((resolve) => (release = resolve));
+  const first = gate();
+  const later = gate();
   const flush = async (batch: readonly PendingAppend[]): Promise<BatchOutcome[]> => {
     batches.push(batch.map((a) => a.streamId));
     if (batches.length === 1) {
-      await first;
+      await first.opened;
       return [{ last: 0, position: '1:1' }];
     }
+    await later.opened;
     throw failure();
   };
-  return { batches, flush, release: () => release() };
+  return { batches, flush, first, later };
 }
 
+const settled = (promise: Promise<unknown>) => promise.then((outcome) => ({ outcome }), (error: unknown) => ({ error }));
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('a group commit batch that fails as a whole', () => {
-  it('fails every append of it at once when the database cannot be reached, without trying each again alone', async () => {
-    // Given a batch of three appends queued behind a flush in flight
-    const held = heldFlush(() => new StoreUnavailable('the database is unreachable'));
-    const commits = new GroupCommit(held.flush, { maxInFlight: 1 });
+  it('fails every append of it, and every append queued behind it, at once when the database cannot be reached', async () => {
+    // Given a batch of three appends in flight, and two more queued behind it
+    const db = database(() => new StoreUnavailable('the database is unreachable'));
+    const commits = new GroupCommit(db.flush, { maxInFlight: 1 });
     const lone = commits.submit(append('incident-lone'));
-    const queued = ['incident-a', 'incident-b', 'incident-c'].map((id) => commits.submit(append(id)).then(
-      (outcome) => ({ outcome }),
-      (error: unknown) => ({ error }),
-    ));
-
-    // When the database is unreachable for that batch
-    held.release();
+    const batched = ['incident-a', 'incident-b', 'incident-c'].map((id) => settled(commits.submit(append(id))));
+    db.first.open();
     await expect(lone).resolves.toEqual({ last: 0, position: '1:1' });
-    const answers = await Promise.all(queued);
+    await tick();
+    const queued = ['incident-d', 'incident-e'].map((id) => settled(commits.submit(append(id))));
 
-    // Then each append is refused as unavailable, and the batch was the database's only call for them
+    // When the database turns out to be unreachable for that batch
+    db.later.open();
+    const answers = await Promise.all([...batched, ...queued]);
+
+    // Then all five are refused as unavailable, and that batch was the database's only call for any of them
     for (const answer of answers) expect((answer as { error?: unknown }).error).toBeInstanceOf(StoreUnavailable);
-    expect(held.batches).toEqual([['incident-lone'], ['incident-a', 'incident-b', 'incident-c']]);
+    expect(db.batches).toEqual([['incident-lone'], ['incident-a', 'incident-b', 'incident-c']]);
   });
 
   it('sends each append off alone when the statement was refused for something one of them holds', async () => {
     // Given a batch of three appends queued behind a flush in flight
-    const held = heldFlush(() => Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }));
-    const commits = new GroupCommit(held.flush, { maxInFlight: 1 });
+    const db = database(() => Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }));
+    const commits = new GroupCommit(db.flush, { maxInFlight: 1 });
     const lone = commits.submit(append('incident-lone'));
-    const queued = ['incident-a', 'incident-b', 'incident-c'].map((id) => commits.submit(append(id)));
+    const batched = ['incident-a', 'incident-b', 'incident-c'].map((id) => commits.submit(append(id)));
 
     // When the database refuses that batch's statement
-    held.release();
+    db.first.open();
+    db.later.open();
     await lone;
 
     // Then each append is told to go alone, where only the one holding the stored event id will fail
-    await expect(Promise.all(queued)).resolves.toEqual(['alone', 'alone', 'alone']);
+    await expect(Promise.all(batched)).resolves.toEqual(['alone', 'alone', 'alone']);
+    expect(db.batches).toEqual([['incident-lone'], ['incident-a', 'incident-b', 'incident-c']]);
   });
 });

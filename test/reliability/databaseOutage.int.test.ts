@@ -138,7 +138,8 @@ function readLoop(api: Api, admin: Api, incidents: () => readonly string[]) {
       process.stdout.write(
         `database outage: ${OUTAGES.length} outages (${OUTAGES.map((o) => `${o.mode} ${o.ms} ms`).join(', ')}), ` +
           `${commands.length} commands (${workload.acknowledged.length} acknowledged), ${reader.reads.length} reads, ` +
-          `${unavailable} answered 503, recovered in ${recoveries.join(' and ')} ms, ${found.events} events\n`,
+          `${unavailable} answered 503, slowest answers ${Math.round(Math.max(...commands.map((o) => o.ms)))} ms (command) and ` +
+          `${Math.round(Math.max(...reader.reads.map((r) => r.ms)))} ms (read), recovered in ${recoveries.join(' and ')} ms, ${found.events} events\n`,
       );
     } finally {
       await database.close();
