@@ -156,7 +156,7 @@ export class ChainedEventStore implements EventStore {
   private async canVouchFor(head: Head): Promise<boolean> {
     if (head.vouched) return true;
     const keys = await this.options.keysKnowing(head.kid);
-    return keys.check(head.kid, head.hash, head.signature) === 'ok';
+    return (await keys.checkOffThread(head.kid, head.hash, head.signature)) === 'ok';
   }
 
   /** The event at `revision`, which the append chains on; none there means the stream is elsewhere. */

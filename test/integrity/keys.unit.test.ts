@@ -32,4 +32,16 @@ describe('signing keys', () => {
     expect(keys.check('made-up', hash, other.signHash(hash))).toBe('unknown_key');
     expect(keys.jwks.keys.map((k) => k.kid)).toEqual([key.kid]);
   });
+
+  it('gives the same answers off the main thread, for the heads a writer checks before chaining on them', async () => {
+    const key = SigningKey.generate();
+    const other = SigningKey.generate();
+    const hash = 'ef'.repeat(32);
+    const keys = new KeySet([key.publicJwk]);
+
+    await expect(keys.checkOffThread(key.kid, hash, key.signHash(hash))).resolves.toBe('ok');
+    await expect(keys.checkOffThread(key.kid, hash, other.signHash(hash))).resolves.toBe('bad_signature');
+    await expect(keys.checkOffThread(key.kid, 'not-a-hash', key.signHash(hash))).resolves.toBe('bad_signature');
+    await expect(keys.checkOffThread(other.kid, hash, other.signHash(hash))).resolves.toBe('unknown_key');
+  });
 });
