@@ -16,13 +16,12 @@ import type { RecordedEvent } from '../src/eventstore/eventStore';
 import { addToDaily } from '../src/analytics/dailyRollup';
 import { incidentIdOf } from '../src/incidents/incident.events';
 import type { TableNames } from '../src/readmodel/projection';
-import { sqlProjection } from '../src/readmodel/sqlProjection';
+import { sqlProjection, sqlRecords } from '../src/readmodel/sqlProjection';
 
 type Tables = TableNames<'incident_analytics' | 'incident_analytics_daily'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const events = (columns: string) => `jsonb_to_recordset($1::jsonb) AS e(id uuid, revision int, ${columns})`;
 
 /**
  * What an event newly gives its incident, from the row as it was (`before`) and as it is now (`a`): each
@@ -37,7 +36,7 @@ type Additions = Readonly<{ escalated?: string; reopened?: string; acknowledge_m
 const update = (t: Tables, set: string, columns: string, additions: Additions) => `
   WITH changed AS (
     UPDATE ${t.incident_analytics} AS a SET ${set}, revision = e.revision
-    FROM ${events(columns)} JOIN ${t.incident_analytics} AS before ON before.id = e.id
+    FROM ${sqlRecords(columns)} JOIN ${t.incident_analytics} AS before ON before.id = e.id
     WHERE a.id = e.id AND a.revision < e.revision
     RETURNING a.opened_at, a.severity, 0 AS opened,
       ${additions.escalated ?? '0'} AS escalated, ${additions.reopened ?? '0'} AS reopened,
@@ -52,7 +51,7 @@ const handlers: Readonly<Record<string, (t: Tables) => string>> = {
     WITH opened AS (
       INSERT INTO ${t.incident_analytics} (id, severity, host_id, source, opened_at, revision)
       SELECT e.id, e.severity, e."hostId", e.source ->> 'integration', e."openedAt", e.revision
-      FROM ${events(`severity text, "hostId" text, source jsonb, "openedAt" timestamptz`)}
+      FROM ${sqlRecords(`severity text, "hostId" text, source jsonb, "openedAt" timestamptz`)}
       ON CONFLICT (id) DO NOTHING
       RETURNING opened_at, severity
     )

@@ -15,19 +15,17 @@ import { emptyPostmortem } from '../src/incidents/incident';
 import { incidentIdOf, type IncidentEventType } from '../src/incidents/incident.events';
 import type { TableNames } from '../src/readmodel/projection';
 import { sqlDataIsObject, sqlSliceIsUuid, sqlSliceUuid, sqlSpreadData } from '../src/readmodel/sqlEventRecord';
-import { sqlProjection } from '../src/readmodel/sqlProjection';
+import { sqlProjection, sqlRecords } from '../src/readmodel/sqlProjection';
 
 type Tables = TableNames<'incidents' | 'incident_counts'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The events' records, with the columns a statement reads from them. */
-const events = (columns: string) => `jsonb_to_recordset($1::jsonb) AS e(id uuid, revision int, ${columns})`;
 
 /** A row changes only for an event newer than the one it reflects. */
 const update = (t: Tables, set: string, columns: string) => `
   UPDATE ${t.incidents} AS i SET ${set}, version = e.revision, revision = e.revision
-  FROM ${events(columns)}
+  FROM ${sqlRecords(columns)}
   WHERE i.id = e.id AND i.revision < e.revision`;
 
 /** What places an incident in a count group, as columns of the table or CTE named (if any). */
@@ -39,7 +37,7 @@ const group = (from?: string) =>
  * new ones. `before` reads the rows as the statement found them (every part of a statement sees one snapshot).
  */
 const regroupingUpdate = (t: Tables, set: string, columns: string) => `
-  WITH e AS (SELECT * FROM ${events(columns)}),
+  WITH e AS (SELECT * FROM ${sqlRecords(columns)}),
   before AS (
     SELECT i.id, ${group('i')}
     FROM ${t.incidents} AS i JOIN e ON i.id = e.id AND i.revision < e.revision),
@@ -78,7 +76,7 @@ const handlers: Readonly<Record<IncidentEventType, (t: Tables) => string>> = {
       ack_due_at, next_escalation_at, escalation_count, postmortem, created_at, created_by, updated_at, version, revision)
     SELECT e.id, e.title, e.description, e.severity, 'open', e."hostId", e."workflowId", nullif(e.source, 'null'::jsonb), e."assigneeUserId", e."assigneeEmail",
       e."ackDueAt", e."nextEscalationAt", 0, ${sqlJson(emptyPostmortem)}, e."openedAt", e."openedBy", e."openedAt", e.revision, e.revision
-    FROM ${events(`title text, description text, severity text, "hostId" text, "workflowId" text, source jsonb, "assigneeUserId" text,
+    FROM ${sqlRecords(`title text, description text, severity text, "hostId" text, "workflowId" text, source jsonb, "assigneeUserId" text,
       "assigneeEmail" text, "ackDueAt" timestamptz, "nextEscalationAt" timestamptz, "openedAt" timestamptz, "openedBy" text`)}
     ON CONFLICT (id) DO NOTHING
     RETURNING ${group()}, 1 AS delta)
