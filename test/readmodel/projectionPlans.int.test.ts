@@ -101,7 +101,7 @@ describe.each(databaseTargets)('projector batches on $name', ({ open }) => {
     await database?.close();
   });
 
-  it(`looks up a small batch's ${INCIDENTS.toLocaleString('en-US')} rows' worth of read model by key, never by reading it whole`, async () => {
+  it(`finds a small batch's rows by key among ${INCIDENTS.toLocaleString('en-US')} incidents, never by reading the read model whole`, async () => {
     const plans: Array<{ sql: string; scans: string[] }> = [];
     const events = laterEvents.flatMap((make, kind) => [0, 1, 2, 3].map((i) => recorded(make(idOf(kind * 4 + i)), 1)));
     await applyAll(events, plans);
