@@ -22,7 +22,6 @@ type Tables = TableNames<'incident_analytics' | 'incident_analytics_daily'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-
 /**
  * What an event newly gives its incident, from the row as it was (`before`) and as it is now (`a`): each
  * addition of src/analytics/dailyRollup.ts, or nothing (0, null).

@@ -21,7 +21,6 @@ type Tables = TableNames<'incidents' | 'incident_counts'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-
 /** A row changes only for an event newer than the one it reflects. */
 const update = (t: Tables, set: string, columns: string) => `
   UPDATE ${t.incidents} AS i SET ${set}, version = e.revision, revision = e.revision
