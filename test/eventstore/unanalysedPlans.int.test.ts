@@ -8,23 +8,16 @@
 import { HELD_BACK_SQL, READ_ALL_SQL, READ_STREAMS_SQL } from '../../src/eventstore/postgresEventStore';
 import { sessionOptionsFor } from '../../src/db/database';
 import { openPostgresTestDatabase, postgresAvailable, type TestDatabase } from '../support/databases';
+import { planOf, scansOf } from '../support/queryPlans';
 
 const describePostgres = postgresAvailable ? describe : describe.skip;
 if (!postgresAvailable) console.log('unanalysed-plan tests skipped: DATABASE_URL is not set');
 
-type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
-
-function scansOfEvents(node: PlanNode): string[] {
-  const own = node['Relation Name'] === 'events' ? [node['Node Type']] : [];
-  return [...own, ...(node.Plans ?? []).flatMap(scansOfEvents)];
-}
+const EVENTS = new Set(['events']);
 
 describePostgres('store lookups on a bulk-loaded store not yet analysed', () => {
   let database: TestDatabase;
-  const plan = async (sql: string, params: unknown[]): Promise<string[]> => {
-    const result = await database.pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-    return scansOfEvents(result.rows[0]!['QUERY PLAN'][0]!.Plan);
-  };
+  const plan = async (sql: string, params: unknown[]): Promise<string[]> => scansOf(await planOf(database.pool, sql, params), EVENTS);
 
   beforeAll(async () => {
     database = await openPostgresTestDatabase();

@@ -7,14 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { analyticsProjection } from '../../projections/analytics.projection';
-import { incidentsProjection } from '../../projections/incidents.projection';
+import { projections } from '../../projections';
 import type { RecordedEvent } from '../../src/eventstore/eventStore';
 import { streamIdOf, type IncidentEvent } from '../../src/incidents/incident.events';
-import { liveTables, type Projection, type Queryable } from '../../src/readmodel/projection';
+import { liveTables, type Queryable } from '../../src/readmodel/projection';
 import { databaseTargets, type TestDatabase } from '../support/databases';
-
-type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
+import { planOf, scansOf } from '../support/queryPlans';
 
 /** The tables with a row per incident: the ones a batch must not read whole. */
 const PER_INCIDENT = new Set(['incidents', 'incident_analytics']);
@@ -22,11 +20,6 @@ const INCIDENTS = 3_000;
 const T0 = Date.parse('2026-11-26T14:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 const idOf = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-function scansOf(node: PlanNode): string[] {
-  const own = node['Relation Name'] !== undefined && PER_INCIDENT.has(node['Relation Name']) ? [`${node['Node Type']} on ${node['Relation Name']}`] : [];
-  return [...own, ...(node.Plans ?? []).flatMap(scansOf)];
-}
 
 function recorded(event: IncidentEvent, revision: number): RecordedEvent {
   return {
@@ -66,8 +59,7 @@ const laterEvents: ReadonlyArray<(id: string) => IncidentEvent> = [
 /** The connection, with every statement the projection sends explained first, in the same transaction. */
 function explaining(client: PoolClient, plans: Array<{ sql: string; scans: string[] }>): Queryable {
   const query = async (sql: string, params: unknown[]) => {
-    const explained = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-    plans.push({ sql: sql.replace(/\s+/g, ' ').trim().slice(0, 120), scans: scansOf(explained.rows[0]!['QUERY PLAN'][0]!.Plan) });
+    plans.push({ sql: sql.replace(/\s+/g, ' ').trim().slice(0, 120), scans: scansOf(await planOf(client, sql, params), PER_INCIDENT) });
     return client.query(sql, params);
   };
   return { query } as unknown as Queryable;
@@ -75,8 +67,6 @@ function explaining(client: PoolClient, plans: Array<{ sql: string; scans: strin
 
 describe.each(databaseTargets)('projector batches on $name', ({ open }) => {
   let database: TestDatabase;
-  const projections: readonly Projection[] = [incidentsProjection, analyticsProjection];
-
   const applyAll = async (events: readonly RecordedEvent[], plans?: Array<{ sql: string; scans: string[] }>) => {
     const client = await database.pool.connect();
     try {
